@@ -1,0 +1,46 @@
+"""The library's own HTTP request and response types.
+
+The middleware stack speaks only these; aiohttp appears nowhere above the transport.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+import attrs
+
+
+@attrs.define(slots=True, eq=False)
+class CallContext:
+    """Per-call state shared by the stages of one operation call (all attempts)."""
+
+    operation: str
+    invocation_id: str = attrs.field(factory=lambda: str(uuid.uuid4()))
+    #: attempts made so far, set by the retry stage
+    attempts: int = 0
+    #: seconds slept between attempts, set by the retry stage
+    total_retry_delay: float = 0.0
+    #: per-call total timeout in seconds (None: the client's setting)
+    timeout: float | None = None
+
+
+@attrs.frozen(slots=True)
+class HttpRequest:
+    """One HTTP request. Stages derive new requests with :func:`attrs.evolve`."""
+
+    method: str
+    url: str
+    #: header names as sent; stages add headers by building a new dict
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    context: CallContext = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(slots=True)
+class HttpResponse:
+    """One HTTP response, fully read. Header names are lower case."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")

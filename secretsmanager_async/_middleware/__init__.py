@@ -1,0 +1,1 @@
+"""The middleware stack: retry -> endpoint -> sign -> parse_errors -> transport."""

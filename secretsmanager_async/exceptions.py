@@ -1,0 +1,214 @@
+"""Every error the library raises.
+
+```
+SecretsManagerError
+├── ConfigurationError              bad client settings, endpoint rule errors
+│   └── NoCredentialsError          no provider in the chain found credentials
+├── ParamValidationError            bad call arguments, raised before anything is sent
+├── ClientClosedError               a call on a closed client
+├── TransportError                  the request did not get a complete HTTP response
+│   ├── ConnectError                connection refused / DNS / TLS failure
+│   ├── ConnectTimeoutError
+│   ├── ReadTimeoutError            headers or body did not arrive in time
+│   ├── ConnectionClosedError       connection reset or closed mid-response
+│   └── CallTimeoutError            the per-call total timeout ran out
+├── ResponseParseError              a 2xx response that is not what the model says
+└── ServiceError                    an error response (code, message, request_id, status_code)
+    ├── DecryptionFailure, EncryptionFailure, InternalServiceError,
+    │   InvalidNextTokenException, InvalidParameterException, InvalidRequestException,
+    │   LimitExceededException, MalformedPolicyDocumentException, PreconditionNotMetException,
+    │   PublicPolicyException, ResourceExistsException, ResourceNotFoundException
+    └── (any other code, e.g. ThrottlingException, arrives as a plain ServiceError)
+```
+
+Messages never include secret material: request bodies and credentials are never formatted
+into them.
+"""
+
+from __future__ import annotations
+
+
+class SecretsManagerError(Exception):
+    """Root of every error raised by secretsmanager_async."""
+
+
+class ConfigurationError(SecretsManagerError, ValueError):
+    """Client settings are invalid or incomplete (region, endpoint, retry mode, ...)."""
+
+
+class NoCredentialsError(ConfigurationError):
+    """No credentials provider in the chain produced credentials."""
+
+    def __init__(self, message: str, *, tried: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.tried = tried
+
+
+class ParamValidationError(SecretsManagerError, ValueError):
+    """A call argument broke a rule of the service model; nothing was sent."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class ClientClosedError(SecretsManagerError, RuntimeError):
+    """The client was closed; create a new one."""
+
+
+class TransportError(SecretsManagerError):
+    """The request did not produce a complete HTTP response.
+
+    ``is_retry_safe`` tells the retry stage whether another attempt may help.
+    """
+
+    is_retry_safe: bool = True
+
+
+class ConnectError(TransportError):
+    """The connection could not be established."""
+
+
+class ConnectTimeoutError(TransportError):
+    """Connecting took longer than the connect timeout."""
+
+
+class ReadTimeoutError(TransportError):
+    """The response (headers or body) did not arrive within the read timeout."""
+
+
+class ConnectionClosedError(TransportError):
+    """The connection was reset or closed before the response was complete."""
+
+
+class CallTimeoutError(TransportError):
+    """The call's total timeout (all attempts) ran out."""
+
+    is_retry_safe = False
+
+
+class ResponseParseError(SecretsManagerError):
+    """A response body could not be read as the model's output shape."""
+
+
+class ServiceError(SecretsManagerError):
+    """The service answered with an error response."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        status_code: int,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.message = message
+        self.status_code = status_code
+        self.request_id = request_id
+        #: seconds the server asked us to wait (Retry-After / x-amz-retry-after)
+        self.retry_after = retry_after
+
+
+# Errors modeled by the service (their shapes carry "exception": true in the model).
+# tests/unit/test_exceptions.py checks that this list matches the model exactly.
+
+
+class DecryptionFailure(ServiceError):
+    """The secret could not be decrypted with its KMS key."""
+
+
+class EncryptionFailure(ServiceError):
+    """The secret could not be encrypted with its KMS key."""
+
+
+class InternalServiceError(ServiceError):
+    """The service had an internal error; retried by default."""
+
+
+class InvalidNextTokenException(ServiceError):
+    """The pagination token is invalid."""
+
+
+class InvalidParameterException(ServiceError):
+    """A parameter value is invalid."""
+
+
+class InvalidRequestException(ServiceError):
+    """The request is not valid for the secret's current state."""
+
+
+class LimitExceededException(ServiceError):
+    """A Secrets Manager quota is exhausted (not a transient throttle)."""
+
+
+class MalformedPolicyDocumentException(ServiceError):
+    """The resource policy is not valid JSON or not a valid policy."""
+
+
+class PreconditionNotMetException(ServiceError):
+    """A precondition of the request is not met."""
+
+
+class PublicPolicyException(ServiceError):
+    """The resource policy would grant public access."""
+
+
+class ResourceExistsException(ServiceError):
+    """A resource with that name already exists."""
+
+
+class ResourceNotFoundException(ServiceError):
+    """The secret or resource was not found."""
+
+
+#: error code -> exception class, for the error-parsing stage
+MODELED_ERRORS: dict[str, type[ServiceError]] = {
+    cls.__name__: cls
+    for cls in (
+        DecryptionFailure,
+        EncryptionFailure,
+        InternalServiceError,
+        InvalidNextTokenException,
+        InvalidParameterException,
+        InvalidRequestException,
+        LimitExceededException,
+        MalformedPolicyDocumentException,
+        PreconditionNotMetException,
+        PublicPolicyException,
+        ResourceExistsException,
+        ResourceNotFoundException,
+    )
+}
+
+__all__ = [
+    "MODELED_ERRORS",
+    "CallTimeoutError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "ConnectionClosedError",
+    "DecryptionFailure",
+    "EncryptionFailure",
+    "InternalServiceError",
+    "InvalidNextTokenException",
+    "InvalidParameterException",
+    "InvalidRequestException",
+    "LimitExceededException",
+    "MalformedPolicyDocumentException",
+    "NoCredentialsError",
+    "ParamValidationError",
+    "PreconditionNotMetException",
+    "PublicPolicyException",
+    "ReadTimeoutError",
+    "ResourceExistsException",
+    "ResourceNotFoundException",
+    "ResponseParseError",
+    "SecretsManagerError",
+    "ServiceError",
+    "TransportError",
+]
