@@ -111,6 +111,8 @@ class ServiceError(SecretsManagerError):
         self.request_id = request_id
         #: seconds the server asked us to wait (Retry-After / x-amz-retry-after)
         self.retry_after = retry_after
+        #: the response's Date header as epoch seconds, used to correct clock skew
+        self.server_date: float | None = None
 
 
 # Errors modeled by the service (their shapes carry "exception": true in the model).

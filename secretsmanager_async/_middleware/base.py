@@ -36,6 +36,16 @@ class MiddlewareStack:
         self._handler: Handler | None = None
 
     @property
+    def terminal(self) -> Handler:
+        """The handler below the last stage: the transport's ``send``."""
+        return self._terminal
+
+    @terminal.setter
+    def terminal(self, handler: Handler) -> None:
+        self._terminal = handler
+        self._handler = None
+
+    @property
     def names(self) -> tuple[str, ...]:
         """The stage names, outermost first."""
         return tuple(stage.name for stage in self._stages)

@@ -1,0 +1,156 @@
+"""Client settings: one object, resolved argument -> environment -> profile -> default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ._middleware.retry import RetryMode
+from .exceptions import ConfigurationError
+
+_RETRY_MODES = ("standard", "adaptive")
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """Settings for a :class:`SecretsManagerClient`.
+
+    Any field left ``None`` is taken from the environment, then the shared config profile, then
+    the default shown here.
+
+    - ``region``: AWS region (``AWS_REGION``, ``AWS_DEFAULT_REGION``, profile ``region``); required.
+    - ``endpoint_url``: a custom endpoint (``AWS_ENDPOINT_URL_SECRETS_MANAGER``,
+      ``AWS_ENDPOINT_URL``, the profile's ``services`` section); default: from the endpoint rules.
+    - ``use_fips`` / ``use_dualstack``: FIPS / dual-stack endpoints (``AWS_USE_FIPS_ENDPOINT``,
+      ``AWS_USE_DUALSTACK_ENDPOINT``); default False.
+    - ``retry_mode``: ``"standard"`` or ``"adaptive"`` (``AWS_RETRY_MODE``); default standard.
+    - ``max_attempts``: attempts per call including the first (``AWS_MAX_ATTEMPTS``); default 3.
+    - ``connect_timeout`` / ``read_timeout``: seconds per attempt; default 10 / 30.
+    - ``timeout``: seconds for a whole call, all attempts and backoff included; default none.
+    - ``max_connections``: connection pool size; default 128, enough for bulk fetches.
+    - ``ca_bundle``: a CA file for TLS verification (``AWS_CA_BUNDLE``).
+    - ``verify_ssl``: TLS certificate verification; default True.
+    - ``user_agent_suffix``: appended to the User-Agent header.
+    - ``profile``: the shared config profile (``AWS_PROFILE``); default ``default``.
+    - ``trust_env``: use proxies from ``HTTP(S)_PROXY`` / ``NO_PROXY``; default True.
+    """
+
+    region: str | None = None
+    endpoint_url: str | None = None
+    use_fips: bool | None = None
+    use_dualstack: bool | None = None
+    retry_mode: RetryMode | None = None
+    max_attempts: int | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    timeout: float | None = None
+    max_connections: int | None = None
+    ca_bundle: str | None = None
+    verify_ssl: bool | None = None
+    user_agent_suffix: str | None = None
+    profile: str | None = None
+    trust_env: bool | None = None
+
+    def merge(self, **overrides: Any) -> ClientConfig:
+        """A copy with every override that is not None applied."""
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        return attrs.evolve(self, **changes) if changes else self
+
+    def resolve(
+        self,
+        environ: Mapping[str, str] | None = None,
+        profile: Mapping[str, Any] | None = None,
+    ) -> ClientConfig:
+        """Fill every unset field from ``environ``, then ``profile`` settings, then defaults."""
+        env = os.environ if environ is None else environ
+        prof = profile or {}
+
+        def pick(field: str, env_names: tuple[str, ...], profile_key: str | None) -> Any:
+            value = getattr(self, field)
+            if value is not None:
+                return value
+            for name in env_names:
+                if env.get(name):
+                    return env[name]
+            if profile_key is not None and prof.get(profile_key) not in (None, ""):
+                return prof[profile_key]
+            return None
+
+        retry_mode = pick("retry_mode", ("AWS_RETRY_MODE",), "retry_mode") or "standard"
+        if retry_mode not in _RETRY_MODES:
+            raise ConfigurationError(
+                f"retry_mode: must be one of {', '.join(_RETRY_MODES)} (got {retry_mode!r})"
+            )
+        max_attempts = _to_int(
+            "max_attempts", pick("max_attempts", ("AWS_MAX_ATTEMPTS",), "max_attempts"), 3
+        )
+        if max_attempts < 1:
+            raise ConfigurationError(f"max_attempts: must be at least 1 (got {max_attempts})")
+        max_connections = _to_int("max_connections", self.max_connections, 128)
+        if max_connections < 1:
+            raise ConfigurationError("max_connections: must be at least 1")
+        return ClientConfig(
+            region=pick("region", ("AWS_REGION", "AWS_DEFAULT_REGION"), "region"),
+            endpoint_url=pick(
+                "endpoint_url",
+                ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"),
+                "endpoint_url",
+            ),
+            use_fips=_to_bool(
+                "use_fips", pick("use_fips", ("AWS_USE_FIPS_ENDPOINT",), "use_fips_endpoint")
+            ),
+            use_dualstack=_to_bool(
+                "use_dualstack",
+                pick("use_dualstack", ("AWS_USE_DUALSTACK_ENDPOINT",), "use_dualstack_endpoint"),
+            ),
+            retry_mode=retry_mode,
+            max_attempts=max_attempts,
+            connect_timeout=_to_float(
+                "connect_timeout", pick("connect_timeout", (), "connect_timeout"), 10.0
+            ),
+            read_timeout=_to_float("read_timeout", pick("read_timeout", (), "read_timeout"), 30.0),
+            timeout=_to_float("timeout", self.timeout, None),
+            max_connections=max_connections,
+            ca_bundle=pick("ca_bundle", ("AWS_CA_BUNDLE",), "ca_bundle"),
+            verify_ssl=True if self.verify_ssl is None else self.verify_ssl,
+            user_agent_suffix=self.user_agent_suffix,
+            profile=self.profile or env.get("AWS_PROFILE") or None,
+            trust_env=True if self.trust_env is None else self.trust_env,
+        )
+
+
+def _to_bool(field: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0", ""):
+        return False
+    raise ConfigurationError(f"{field}: must be true or false (got {value!r})")
+
+
+def _to_int(field: str, value: Any, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{field}: must be an integer (got {value!r})") from None
+
+
+def _to_float(field: str, value: Any, default: float | None) -> float | None:
+    if value is None:
+        return default
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{field}: must be a number of seconds (got {value!r})") from None
+    if result <= 0:
+        raise ConfigurationError(f"{field}: must be positive (got {value!r})")
+    return result

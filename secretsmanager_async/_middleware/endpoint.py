@@ -1,0 +1,27 @@
+"""The endpoint stage: points each attempt at the resolved endpoint URL."""
+
+from __future__ import annotations
+
+import attrs
+
+from .._http import HttpRequest, HttpResponse
+from .base import Handler
+
+
+class EndpointStage:
+    """Sets the request URL to the endpoint resolved for the client's region and settings.
+
+    Resolution (the Secrets Manager endpoint rules) runs once when the client is built; the
+    result only depends on its settings. A middleware placed before this stage can still
+    override the URL per call by setting one: a request that already has a URL keeps it.
+    """
+
+    name = "endpoint"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        if request.url:
+            return await next(request)
+        return await next(attrs.evolve(request, url=self.url))

@@ -1,0 +1,91 @@
+"""The error-parsing stage: turns AWS JSON 1.1 error responses into typed exceptions."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .._http import HttpRequest, HttpResponse
+from ..exceptions import MODELED_ERRORS, ServiceError
+from .base import Handler
+
+
+class ErrorParsingStage:
+    """Raises a :class:`ServiceError` (or its modeled subclass) for every non-2xx response."""
+
+    name = "parse_errors"
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        response = await next(request)
+        if response.status < 300:
+            return response
+        raise parse_error(response)
+
+
+def parse_error(response: HttpResponse) -> ServiceError:
+    """Build the exception for an error response; never fails, whatever the body."""
+    headers = response.headers
+    body: Any = None
+    if response.body:
+        try:
+            body = json.loads(response.body)
+        except (ValueError, UnicodeDecodeError):
+            body = None  # an HTML 502 from a proxy, a truncated body, ...
+    if not isinstance(body, dict):
+        body = {}
+
+    raw = headers.get("x-amzn-errortype") or body.get("__type") or body.get("code")
+    code = sanitize_code(raw) if isinstance(raw, str) and raw else str(response.status)
+    message = body.get("message") or body.get("Message") or ""
+    if not isinstance(message, str):
+        message = ""
+    if not raw and not message:
+        message = f"HTTP {response.status} with a non-JSON error body"
+    cls = MODELED_ERRORS.get(code, ServiceError)
+    error = cls(
+        message,
+        code=code,
+        status_code=response.status,
+        request_id=headers.get("x-amzn-requestid"),
+        retry_after=retry_after(headers),
+    )
+    error.server_date = server_date(headers)
+    return error
+
+
+def sanitize_code(raw: str) -> str:
+    """``aws.protocoltests#FooError:http://...`` -> ``FooError`` (as the AWS SDKs do)."""
+    code = raw.split(":", 1)[0]
+    return code.rsplit("#", 1)[-1]
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asked us to wait, if it said so."""
+    value = headers.get("x-amz-retry-after")  # milliseconds
+    if value is not None:
+        try:
+            return max(0.0, int(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")  # seconds or an HTTP date
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = server_date({"date": value})
+        return None if when is None else max(0.0, when - time.time())
+
+
+def server_date(headers: Mapping[str, str]) -> float | None:
+    """The response ``Date`` header as epoch seconds, for clock-skew correction."""
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None

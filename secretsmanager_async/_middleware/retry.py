@@ -1,0 +1,303 @@
+"""The retry stage: standard and adaptive modes as the AWS SDKs ship them.
+
+Standard: exponential backoff with full jitter (base 50 ms, 1 s for throttling, capped at 20 s),
+and a retry quota (500 tokens; a retry costs 14, 5 for throttling; a success refunds what its
+call took, or 1 when it needed no retry) so a failing service is not hammered by every caller.
+Adaptive adds a client-side CUBIC rate limiter, switched on by the first throttle and shared
+by every call of one client.
+
+The retry loop sits outside the other stages, so each attempt is re-resolved, re-signed with
+a fresh date and current credentials, and re-sent; the idempotency token is in the body,
+which does not change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol
+
+import attrs
+
+from .._http import HttpRequest, HttpResponse
+from ..exceptions import SecretsManagerError, ServiceError, TransportError
+from .base import Handler
+
+RetryMode = Literal["standard", "adaptive"]
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+TRANSIENT_CODES = frozenset(
+    {
+        "InternalServiceError",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "IDPCommunicationError",
+    }
+)
+TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+
+BASE_DELAY = 0.05
+THROTTLE_BASE_DELAY = 1.0
+MAX_BACKOFF = 20.0
+QUOTA_CAPACITY = 500
+RETRY_COST = 14
+THROTTLING_RETRY_COST = 5
+NO_RETRY_INCREMENT = 1
+
+
+ErrorKind = Literal["throttle", "transient"]
+
+
+def classify(error: SecretsManagerError) -> ErrorKind | None:
+    """Whether an error is worth another attempt, and of which kind."""
+    if isinstance(error, ServiceError):
+        if error.status_code == 429 or error.code in THROTTLING_CODES:
+            return "throttle"
+        if error.status_code in TRANSIENT_STATUS or error.code in TRANSIENT_CODES:
+            return "transient"
+        return None
+    if isinstance(error, TransportError) and error.is_retry_safe:
+        return "transient"
+    return None
+
+
+class RetryHook(Protocol):
+    """Called before each retry sleep, e.g. for metrics."""
+
+    def __call__(self, request: HttpRequest, error: SecretsManagerError, delay: float) -> None: ...
+
+
+@attrs.define
+class RetryQuota:
+    """The token bucket that limits retries when the service is failing."""
+
+    capacity: int = QUOTA_CAPACITY
+    available: int = attrs.field(default=-1)
+
+    def __attrs_post_init__(self) -> None:
+        if self.available < 0:
+            self.available = self.capacity
+
+    def acquire(self, cost: int) -> bool:
+        if cost > self.available:
+            return False
+        self.available -= cost
+        return True
+
+    def release(self, amount: int) -> None:
+        self.available = min(self.capacity, self.available + amount)
+
+
+class RetryStage:
+    """Retries throttling, 5xx and network errors with backoff, within a quota."""
+
+    name = "retry"
+
+    def __init__(
+        self,
+        *,
+        mode: RetryMode = "standard",
+        max_attempts: int = 3,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        random: Callable[[], float] = random.random,
+        backoff: bool = True,
+        quota: RetryQuota | None = None,
+        rate_limiter: ClientRateLimiter | None = None,
+        on_retry: RetryHook | None = None,
+    ) -> None:
+        self.mode: RetryMode = mode
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+        self._random = random
+        self.backoff = backoff
+        self.quota = quota if quota is not None else RetryQuota()
+        if mode == "adaptive" and rate_limiter is None:
+            rate_limiter = ClientRateLimiter()
+        self.rate_limiter = rate_limiter if mode == "adaptive" else None
+        self.on_retry = on_retry
+        # prebuilt per-attempt header values: attempt=N; max=M
+        self._attempt_headers = tuple(
+            f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
+        )
+
+    def configure(self, *, mode: RetryMode, max_attempts: int) -> None:
+        """Apply the resolved retry settings (the client does this when it opens)."""
+        self.mode = mode
+        self.max_attempts = max_attempts
+        if mode == "adaptive" and self.rate_limiter is None:
+            self.rate_limiter = ClientRateLimiter()
+        elif mode == "standard":
+            self.rate_limiter = None
+        self._attempt_headers = tuple(
+            f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
+        )
+
+    def delay_for(self, kind: ErrorKind, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before attempt ``attempt + 1``."""
+        if not self.backoff:
+            return 0.0
+        base = THROTTLE_BASE_DELAY if kind == "throttle" else BASE_DELAY
+        delay = self._random() * min(MAX_BACKOFF, base * 2 ** (attempt - 1))
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, MAX_BACKOFF)
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        context = request.context
+        base_headers = request.headers
+        limiter = self.rate_limiter
+        attempt = 0
+        cost = 0  # quota tokens taken by the latest retry of this call
+        while True:
+            attempt += 1
+            context.attempts += 1
+            headers = dict(base_headers)
+            headers["amz-sdk-invocation-id"] = context.invocation_id
+            headers["amz-sdk-request"] = (
+                self._attempt_headers[attempt - 1]
+                if attempt <= len(self._attempt_headers)
+                else f"attempt={attempt}; max={self.max_attempts}"
+            )
+            if limiter is not None:
+                await limiter.acquire(self._sleep)
+            try:
+                response = await next(attrs.evolve(request, headers=headers))
+            except SecretsManagerError as error:
+                kind = classify(error)
+                if limiter is not None:
+                    limiter.record(throttled=kind == "throttle")
+                if kind is None or attempt >= self.max_attempts:
+                    raise
+                cost = THROTTLING_RETRY_COST if kind == "throttle" else RETRY_COST
+                if not self.quota.acquire(cost):
+                    raise
+                retry_after = error.retry_after if isinstance(error, ServiceError) else None
+                delay = self.delay_for(kind, attempt, retry_after)
+                if self.on_retry is not None:
+                    self.on_retry(request, error, delay)
+                context.total_retry_delay += delay
+                if delay > 0:
+                    await self._sleep(delay)
+                continue
+            if limiter is not None:
+                limiter.record(throttled=False)
+            self.quota.release(cost if attempt > 1 else NO_RETRY_INCREMENT)
+            return response
+
+
+class ClientRateLimiter:
+    """The adaptive mode's client-side rate limiter (CUBIC), as in the AWS SDKs.
+
+    Disabled until the first throttle; then each request takes a token from a bucket whose
+    fill rate follows CUBIC: cut by ``beta`` on a throttle, regrown along a cubic curve.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        beta: float = 0.7,
+        scale: float = 0.4,
+        smoothing: float = 0.8,
+        min_fill_rate: float = 0.5,
+    ) -> None:
+        self._clock = clock
+        self.beta = beta
+        self.scale = scale
+        self.smoothing = smoothing
+        self.min_fill_rate = min_fill_rate
+        self.enabled = False
+        now = clock()
+        # token bucket
+        self.fill_rate = 0.0
+        self.max_capacity = 0.0
+        self.current_capacity = 0.0
+        self._last_refill = now
+        # CUBIC state
+        self.last_max_rate = 0.0
+        self.last_throttle_time = now
+        self._time_window = 0.0
+        # measured send rate
+        self.measured_rate = 0.0
+        self._last_tx_bucket = math.floor(now)
+        self._request_count = 0
+
+    def _refill(self, now: float) -> None:
+        if self.enabled:
+            fill = (now - self._last_refill) * self.fill_rate
+            self.current_capacity = min(self.max_capacity, self.current_capacity + fill)
+        self._last_refill = now
+
+    async def acquire(self, sleep: Callable[[float], Awaitable[None]], amount: float = 1) -> None:
+        """Wait for a send token (immediately while the limiter is off)."""
+        if not self.enabled:
+            return
+        now = self._clock()
+        self._refill(now)
+        self.current_capacity -= amount
+        if self.current_capacity < 0:
+            # tokens are reserved by going negative, so concurrent callers queue fairly
+            await sleep(-self.current_capacity / self.fill_rate)
+
+    def _update_measured_rate(self, now: float) -> None:
+        bucket = math.floor(now * 2) / 2
+        self._request_count += 1
+        if bucket > self._last_tx_bucket:
+            current = self._request_count / (bucket - self._last_tx_bucket)
+            self.measured_rate = current * self.smoothing + self.measured_rate * (
+                1 - self.smoothing
+            )
+            self._request_count = 0
+            self._last_tx_bucket = bucket
+
+    def _cubic_success(self, now: float) -> float:
+        dt = now - self.last_throttle_time
+        return self.scale * (dt - self._time_window) ** 3 + self.last_max_rate
+
+    def _cubic_throttle(self, rate: float) -> float:
+        return rate * self.beta
+
+    def record(self, *, throttled: bool) -> None:
+        """Update the rates after a response (or error)."""
+        now = self._clock()
+        self._update_measured_rate(now)
+        if throttled:
+            rate = self.measured_rate if not self.enabled else min(
+                self.measured_rate, self.fill_rate
+            )
+            self.last_max_rate = rate
+            self._time_window = ((self.last_max_rate * (1 - self.beta)) / self.scale) ** (1 / 3)
+            new_rate = self._cubic_throttle(rate)
+            self.last_throttle_time = now
+            self.enabled = True
+        else:
+            new_rate = self._cubic_success(now)
+        self._set_fill_rate(min(new_rate, 2 * self.measured_rate), now)
+
+    def _set_fill_rate(self, rate: float, now: float) -> None:
+        self._refill(now)
+        self.fill_rate = max(rate, self.min_fill_rate)
+        self.max_capacity = max(rate, 1.0)
+        self.current_capacity = min(self.current_capacity, self.max_capacity)

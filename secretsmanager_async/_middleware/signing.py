@@ -1,0 +1,96 @@
+"""The signing stage: SigV4 for every attempt, with clock-skew correction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from .._credentials.base import Credentials
+from .._http import HttpRequest, HttpResponse
+from .._sigv4 import SigningKeyCache, sign
+from ..exceptions import ServiceError
+from .base import Handler
+
+logger = logging.getLogger("secretsmanager_async")
+
+#: codes with which AWS says the request's signing time is off
+CLOCK_SKEW_CODES = frozenset(
+    {
+        "RequestTimeTooSkewed",
+        "RequestExpired",
+        "RequestInTheFuture",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+    }
+)
+#: only correct offsets larger than this: small ones are not the cause
+MIN_SKEW = 4 * 60.0
+
+
+class SigningStage:
+    """Signs each attempt with a fresh date and the current credentials.
+
+    When the server rejects the signing time and its ``Date`` header shows our clock is off by
+    more than a few minutes, the offset is corrected (for every later call of this client too)
+    and the attempt is re-signed and sent once more.
+    """
+
+    name = "sign"
+
+    def __init__(
+        self,
+        credentials: Callable[[], Awaitable[Credentials]],
+        *,
+        region: str,
+        service: str = "secretsmanager",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+        self._clock = clock
+        self.clock_offset = 0.0
+        self._keys = SigningKeyCache()
+
+    def now(self) -> dt.datetime:
+        """The signing time: the local clock corrected by the learned offset."""
+        return dt.datetime.fromtimestamp(self._clock() + self.clock_offset, dt.timezone.utc)
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        credentials = await self.credentials()
+        signed = sign(
+            request,
+            credentials,
+            region=self.region,
+            service=self.service,
+            now=self.now(),
+            key_cache=self._keys,
+        )
+        try:
+            return await next(signed)
+        except ServiceError as error:
+            if not self._correct_skew(error):
+                raise
+        request.context.attempts += 1
+        signed = sign(
+            request,
+            await self.credentials(),
+            region=self.region,
+            service=self.service,
+            now=self.now(),
+            key_cache=self._keys,
+        )
+        return await next(signed)
+
+    def _correct_skew(self, error: ServiceError) -> bool:
+        if error.code not in CLOCK_SKEW_CODES or error.server_date is None:
+            return False
+        offset = error.server_date - self._clock()
+        if abs(offset - self.clock_offset) < MIN_SKEW:
+            return False
+        logger.warning("correcting clock skew of %.0f s reported by the server", offset)
+        self.clock_offset = offset
+        return True

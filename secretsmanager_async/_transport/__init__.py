@@ -1,0 +1,1 @@
+"""Transports: the bottom of the stack, the only layer that does network I/O."""

@@ -1,0 +1,130 @@
+"""The aiohttp transport: the only module that imports aiohttp.
+
+aiohttp's exceptions are mapped to ours at exactly one boundary, :func:`_map_errors`, most
+specific first, using aiohttp's typed timeout classes rather than message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import aiohttp
+from yarl import URL
+
+from .. import exceptions as exc
+from .._http import HttpRequest, HttpResponse
+
+AIOHTTP_VERSION = aiohttp.__version__
+
+
+class AiohttpTransport:
+    """Sends requests over one shared :class:`aiohttp.ClientSession`.
+
+    The session is created lazily inside the running loop (aiohttp needs one) and closed by
+    :meth:`close` only when this transport created it: a session passed in stays the caller's.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = 128,
+        connect_timeout: float | None = 10.0,
+        read_timeout: float | None = 30.0,
+        ca_bundle: str | None = None,
+        verify_ssl: bool = True,
+        trust_env: bool = True,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._max_connections = max_connections
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=connect_timeout, sock_read=read_timeout
+        )
+        self._ca_bundle = ca_bundle
+        self._verify_ssl = verify_ssl
+        self._trust_env = trust_env
+        # yarl parses a URL string in microseconds; our URLs repeat, so parse each once
+        self._urls: dict[str, URL] = {}
+
+    @property
+    def session_created(self) -> bool:
+        """True once this transport created a session it must close."""
+        return self._owns_session and self._session is not None and not self._session.closed
+
+    def _ssl(self) -> ssl.SSLContext | bool:
+        if not self._verify_ssl:
+            return False
+        if self._ca_bundle:
+            return ssl.create_default_context(cafile=self._ca_bundle)
+        return True
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=self._max_connections,
+                ssl=self._ssl(),
+                ttl_dns_cache=300,
+            )
+            session = self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self._timeout,
+                trust_env=self._trust_env,
+                # we send our own User-Agent; skip aiohttp's defaults we do not need
+                skip_auto_headers=("User-Agent",),
+            )
+        return session
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        url = self._urls.get(request.url)
+        if url is None:
+            url = self._urls[request.url] = URL(request.url, encoded=True)
+        session = self._get_session()
+        with _map_errors():
+            async with session.request(
+                request.method,
+                url,
+                data=request.body,
+                headers=request.headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
+                return HttpResponse(response.status, response.headers, body)
+
+    async def close(self) -> None:
+        session = self._session
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+
+
+@contextmanager
+def _map_errors() -> Iterator[None]:
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as e:
+        raise exc.ConnectTimeoutError("timed out connecting to the endpoint") from e
+    except aiohttp.SocketTimeoutError as e:
+        raise exc.ReadTimeoutError("timed out reading the response") from e
+    except aiohttp.ClientConnectorError as e:
+        raise exc.ConnectError(f"cannot connect to {e.host}:{e.port}: {e.strerror}") from e
+    except aiohttp.ServerDisconnectedError as e:
+        raise exc.ConnectionClosedError("the server closed the connection") from e
+    except aiohttp.ClientPayloadError as e:
+        raise exc.ConnectionClosedError("the response body was incomplete") from e
+    except aiohttp.ClientResponseError as e:
+        raise exc.ConnectionClosedError(f"malformed HTTP response: {e.message}") from e
+    except aiohttp.ClientOSError as e:
+        raise exc.ConnectionClosedError(f"connection error: {e.strerror or e}") from e
+    except aiohttp.ClientError as e:
+        raise exc.TransportError(f"{type(e).__name__}: {e}") from e
+    except asyncio.TimeoutError as e:
+        raise exc.ReadTimeoutError("timed out waiting for the response") from e
+    except OSError as e:
+        raise exc.ConnectionClosedError(f"connection error: {e.strerror or e}") from e
