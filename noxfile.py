@@ -1,0 +1,62 @@
+"""Developer tasks: tests across Pythons, lint, typecheck, demo, benchmark, model refresh."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+PYPROJECT = (ROOT / "pyproject.toml").read_text()
+# Python versions come from the classifiers, so there is one list to keep
+PYTHONS = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', PYPROJECT)
+BOTOCORE_MODEL_VERSION = "1.44.8"
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package and on the typed usage file."""
+    session.install("-e", ".", "mypy")
+    session.run("mypy", "--strict", "secretsmanager_async")
+    session.run("mypy", "--strict", "tests/typing/api.py")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job against an embedded local endpoint."""
+    session.install("-e", ".[local]")
+    session.run("python", "-m", "secretsmanager_async", "demo", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark suite (pass --quick for a smoke run)."""
+    session.install("-e", ".", "matplotlib")
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def refresh_model(session: nox.Session) -> None:
+    """Copy the service model from a pinned botocore (documentation stripped), regenerate."""
+    session.install(f"botocore=={BOTOCORE_MODEL_VERSION}")
+    session.run("python", "codegen/refresh_model.py")
+    session.run("python", "codegen/generate.py")
