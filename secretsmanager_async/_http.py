@@ -10,6 +10,16 @@ from collections.abc import Mapping
 
 import attrs
 
+# Header values kept out of reprs: a session token is a credential, and a fresh Authorization
+# header can be replayed with its request for minutes.
+_REDACTED_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+
+
+def _headers_repr(headers: Mapping[str, str]) -> str:
+    return repr(
+        {k: "<redacted>" if k.lower() in _REDACTED_HEADERS else v for k, v in headers.items()}
+    )
+
 
 @attrs.define(slots=True, eq=False)
 class CallContext:
@@ -32,7 +42,7 @@ class HttpRequest:
     method: str
     url: str
     #: header names as sent; stages add headers by building a new dict
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = attrs.field(repr=_headers_repr)
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
     context: CallContext = attrs.field(eq=False, repr=False)
 
