@@ -28,8 +28,9 @@ _Json = Any
 
 # A region must be a DNS label (botocore's validate_region_name): it becomes part of a host name,
 # and the rule set would otherwise template anything, spaces and slashes included, into the URL.
-_REGION_LABEL = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
-_HOST_LABEL = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$")
+# Patterns are compiled on first use (re caches them), not at import.
+_REGION_LABEL = r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$"
+_HOST_LABEL = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$"
 
 
 def resolve_endpoint(
@@ -55,7 +56,7 @@ def resolve_endpoint(
 def _resolve_cached(
     region: str | None, use_fips: bool, use_dualstack: bool, endpoint_url: str | None
 ) -> str:
-    if region is not None and not _REGION_LABEL.match(region):
+    if region is not None and not re.match(_REGION_LABEL, region):
         raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
@@ -90,9 +91,17 @@ def _resolve_cached(
 
 def _load_json(name: str) -> _Json:
     import json
-    from importlib import resources
+    from pathlib import Path
 
-    return json.loads(resources.files(__package__).joinpath("_data").joinpath(name).read_bytes())
+    try:
+        data = (Path(__file__).parent / "_data" / name).read_bytes()
+    except OSError:
+        # Installed as a zip (zipimport): importlib.resources reaches inside it. Not the first
+        # choice because importing it costs milliseconds of cold start.
+        from importlib import resources
+
+        data = resources.files(__package__).joinpath("_data").joinpath(name).read_bytes()
+    return json.loads(data)
 
 
 @functools.cache
@@ -101,13 +110,17 @@ def _ruleset() -> _Json:
 
 
 @functools.cache
-def _partitions() -> tuple[tuple[re.Pattern[str], Mapping[str, _Json], dict[str, _Json]], ...]:
-    """(region pattern, known regions, outputs) per partition, in the file's order."""
+def _partitions() -> tuple[tuple[str, Mapping[str, _Json], dict[str, _Json]], ...]:
+    """(region pattern, known regions, outputs) per partition, in the file's order.
+
+    Patterns stay strings: most regions are listed by name, so compiling them (re caches what
+    it compiles) is left to the rare unlisted region.
+    """
     result = []
     for partition in _load_json("partitions.json")["partitions"]:
         outputs = dict(partition["outputs"])
         outputs["name"] = partition["id"]
-        result.append((re.compile(partition["regionRegex"]), partition["regions"], outputs))
+        result.append((partition["regionRegex"], partition["regions"], outputs))
     return tuple(result)
 
 
@@ -225,7 +238,7 @@ def _aws_partition(region: object) -> dict[str, _Json] | None:
             overrides = {k: v for k, v in regions[region].items() if k in outputs}
             return {**outputs, **overrides} if overrides else dict(outputs)
     for pattern, _regions, outputs in partitions:
-        if pattern.match(region):
+        if re.match(pattern, region):
             return dict(outputs)
     # the specification's fallback for unmatched regions is the first (aws) partition
     return dict(partitions[0][2])
@@ -235,7 +248,7 @@ def _is_valid_host_label(value: object, allow_subdomains: object = False) -> boo
     if not isinstance(value, str):
         return False
     labels = value.split(".") if allow_subdomains else [value]
-    return all(_HOST_LABEL.match(label) for label in labels)
+    return all(re.match(_HOST_LABEL, label) for label in labels)
 
 
 def _parse_url(value: object) -> dict[str, object] | None:
