@@ -29,8 +29,9 @@ _Json = Any
 # A region must be a DNS label (botocore's validate_region_name): it becomes part of a host name,
 # and the rule set would otherwise template anything, spaces and slashes included, into the URL.
 # Patterns are compiled on first use (re caches them), not at import.
-_REGION_LABEL = r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$"
-_HOST_LABEL = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$"
+# fullmatch, not match: "$" would accept a trailing newline.
+_REGION_LABEL = r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)"
+_HOST_LABEL = r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}"
 
 
 def resolve_endpoint(
@@ -56,7 +57,7 @@ def resolve_endpoint(
 def _resolve_cached(
     region: str | None, use_fips: bool, use_dualstack: bool, endpoint_url: str | None
 ) -> str:
-    if region is not None and not re.match(_REGION_LABEL, region):
+    if region is not None and not re.fullmatch(_REGION_LABEL, region):
         raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
@@ -248,7 +249,7 @@ def _is_valid_host_label(value: object, allow_subdomains: object = False) -> boo
     if not isinstance(value, str):
         return False
     labels = value.split(".") if allow_subdomains else [value]
-    return all(re.match(_HOST_LABEL, label) for label in labels)
+    return all(re.fullmatch(_HOST_LABEL, label) for label in labels)
 
 
 def _parse_url(value: object) -> dict[str, object] | None:

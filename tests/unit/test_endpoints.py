@@ -104,7 +104,17 @@ def test_unknown_wellformed_region(region: str, fips: bool, dualstack: bool, url
 
 
 @pytest.mark.parametrize(
-    "region", ["us-east-1/evil", "us east 1", "-us-east-1", "us-east-1-", "123", "a" * 64, "é-1"]
+    "region",
+    [
+        "us-east-1/evil",
+        "us east 1",
+        "-us-east-1",
+        "us-east-1-",
+        "123",
+        "a" * 64,
+        "é-1",
+        "us-east-1\n",
+    ],
 )
 def test_invalid_region(region: str) -> None:
     """A region that is not a DNS label is refused before it reaches a host name."""
@@ -226,6 +236,7 @@ def test_helper_functions() -> None:
     assert f["isValidHostLabel"]("abc-1", False) is True
     assert f["isValidHostLabel"]("a.b", False) is False
     assert f["isValidHostLabel"]("a.b", True) is True
+    assert f["isValidHostLabel"]("abc\n", False) is False
     assert f["substring"]("abcdef", 0, 2, False) == "ab"
     assert f["substring"]("abcdef", 0, 2, True) == "ef"
     assert f["substring"]("ab", 0, 4, False) is None
