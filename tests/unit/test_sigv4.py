@@ -327,3 +327,46 @@ def test_signed_request_repr_redacts_credentials_headers() -> None:
     assert "Signature=" not in text
     assert "'X-Amz-Security-Token': '<redacted>'" in text
     assert "secretsmanager.GetSecretValue" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://secretsmanager.eu-west-1.amazonaws.com",
+        "http://127.0.0.1:5000",
+        "http://localhost:4566/some/prefix/",
+    ],
+)
+@pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzEXAMPLE//token+="])
+def test_matches_botocore(url: str, token: str | None) -> None:
+    """Our canonical request and signature equal botocore's (an independent signer)."""
+    auth = pytest.importorskip("botocore.auth")
+    awsrequest = pytest.importorskip("botocore.awsrequest")
+    boto_credentials = pytest.importorskip("botocore.credentials")
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "secretsmanager.GetSecretValue",
+        "User-Agent": "secretsmanager-async/0.1 python/3.11 aiohttp/3.9",
+        "amz-sdk-invocation-id": "0b5e3f9c-8a2e-4b7c-9d1e-2f3a4b5c6d7e",
+        "amz-sdk-request": "attempt=1; max=3",
+    }
+    body = '{"SecretId": "naïve/秘密"}'.encode()
+    request = HttpRequest(
+        method="POST", url=url, headers=headers, body=body, context=CallContext(operation="T")
+    )
+    creds = Credentials(ACCESS_KEY, SECRET_KEY, token)
+    ours = sign(request, creds, region="eu-west-1", service="secretsmanager", now=NOW)
+
+    theirs = awsrequest.AWSRequest(method="POST", url=url, headers=dict(headers), data=body)
+    theirs.context["timestamp"] = "20150830T123600Z"
+    theirs.headers["X-Amz-Date"] = "20150830T123600Z"
+    if token:
+        theirs.headers["X-Amz-Security-Token"] = token
+    signer = auth.SigV4Auth(
+        boto_credentials.Credentials(ACCESS_KEY, SECRET_KEY, token), "secretsmanager", "eu-west-1"
+    )
+    boto_creq = signer.canonical_request(theirs)
+    boto_signature = signer.signature(signer.string_to_sign(theirs, boto_creq), theirs)
+
+    assert canonical_request(request, creds, now=NOW) == boto_creq
+    assert ours.headers["Authorization"].endswith(f"Signature={boto_signature}")
