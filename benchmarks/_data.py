@@ -26,6 +26,6 @@ def secret_arn(i: int) -> str:
 def secret_value(i: int) -> str:
     """A deterministic JSON SecretString of about 100 bytes."""
     password = hashlib.sha256(b"pw%d" % i).hexdigest()[:32]
-    value = {"username": f"svc{i:04d}", "password": password, "host": f"db{i:04d}.internal"}
-    value["port"] = 5432
+    value: dict[str, object] = {"username": f"svc{i:04d}", "password": password}
+    value |= {"host": f"db{i:04d}.internal", "port": 5432}
     return json.dumps(value, separators=(",", ":"))
