@@ -222,11 +222,12 @@ class Handler:
         return http_response(200, body)
 
     def list_secrets(self, params: dict[str, Any]) -> bytes:
-        selected: list[int] | None = list(range(self.store.count))
+        selected = list(range(self.store.count))
         if "Filters" in params:
-            selected = self.store.filtered(params["Filters"])
-            if selected is None:
+            filtered = self.store.filtered(params["Filters"])
+            if filtered is None:
                 return error_response("InvalidParameterException", "Malformed Filters.")
+            selected = filtered
         try:
             limit = int(params.get("MaxResults", LIST_MAX_RESULTS))
             start = int(params.get("NextToken") or 0)
@@ -355,8 +356,13 @@ async def serve(count: int, port: int, max_seconds: float, watch_stdin: bool) ->
     server = await loop.create_server(
         lambda: HttpProtocol(handler), "127.0.0.1", port, backlog=1024
     )
-    stop = loop.create_future()
-    loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def _stop() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    loop.add_signal_handler(signal.SIGTERM, _stop)
     if watch_stdin:
         # the parent holds our stdin: when it exits, so do we
         reader = asyncio.StreamReader()
@@ -364,8 +370,7 @@ async def serve(count: int, port: int, max_seconds: float, watch_stdin: bool) ->
 
         async def _watch() -> None:
             await reader.read()
-            if not stop.done():
-                stop.set_result(None)
+            _stop()
 
         watcher = asyncio.ensure_future(_watch())
     sock_port = server.sockets[0].getsockname()[1]
