@@ -1,0 +1,657 @@
+"""Generate the models, validators and operations of secretsmanager_async from the service model.
+
+    python codegen/generate.py           # (re)write the generated modules
+    python codegen/generate.py --check   # exit 1 if a committed module differs
+
+Input: codegen/model/service-2.json (botocore's Secrets Manager model, documentation stripped).
+Output (committed, never edited by hand):
+
+- ``secretsmanager_async/_models.py``: one frozen attrs class per structure shape;
+- ``secretsmanager_async/_validators.py``: one straight-line validator per input shape;
+- ``secretsmanager_async/_operations.py``: ``Operation`` constants, ``OPERATIONS`` and
+  ``OperationsMixin`` with one ``async`` method per operation.
+
+The output is deterministic and already formatted the way ``ruff format`` would (line length
+100), so ``--check`` can compare bytes. It uses only the standard library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "codegen" / "model" / "service-2.json"
+PACKAGE = ROOT / "secretsmanager_async"
+LINE_LENGTH = 100
+
+# Rules the model cannot express: members that must not be given together.
+MUTUALLY_EXCLUSIVE: dict[str, list[tuple[str, str]]] = {
+    "CreateSecretRequest": [("SecretString", "SecretBinary")],
+    "PutSecretValueRequest": [("SecretString", "SecretBinary")],
+    "UpdateSecretRequest": [("SecretString", "SecretBinary")],
+    "BatchGetSecretValueRequest": [("SecretIdList", "Filters")],
+}
+
+# Our own one-line summaries (the model's documentation is not copied).
+OPERATION_DOCS: dict[str, str] = {
+    "AssociateCrossAccountReplica": "Link this secret to a replica secret in another account.",
+    "BatchGetSecretValue": "Fetch the values of up to 20 secrets, named in a list or by filters.",
+    "CancelRotateSecret": "Stop a rotation in progress and turn automatic rotation off.",
+    "CreateSecret": "Create a secret, optionally with a first value, tags and replicas.",
+    "DeleteResourcePolicy": "Remove the resource policy attached to a secret.",
+    "DeleteSecret": "Schedule a secret for deletion, or delete it at once when forced.",
+    "DescribeSecret": "Fetch a secret's details (not its value).",
+    "DisassociateCrossAccountReplica": "Unlink a cross-account replica from this secret.",
+    "GetRandomPassword": "Have the service generate a random password.",
+    "GetResourcePolicy": "Fetch the resource policy attached to a secret.",
+    "GetSecretValue": "Fetch the value of one version of a secret (``AWSCURRENT`` by default).",
+    "ListResourcePolicies": "List the resource policies attached to a secret, one page.",
+    "ListSecretVersionIds": "List the versions of a secret, one page.",
+    "ListSecrets": "List the secrets in the account and region, one page.",
+    "PutResourcePolicy": "Attach a resource policy to a secret.",
+    "PutSecretValue": "Store a new version of a secret's value.",
+    "RemoveRegionsFromReplication": "Delete the replicas of a secret in the given regions.",
+    "ReplicateSecretToRegions": "Replicate a secret to more regions.",
+    "RestoreSecret": "Cancel the scheduled deletion of a secret.",
+    "RotateSecret": "Configure rotation of a secret and/or start one now.",
+    "StopReplicationToReplica": "Make a replica a standalone secret (call it in its region).",
+    "TagResource": "Add tags to a secret, overwriting tags with the same keys.",
+    "UntagResource": "Remove tags from a secret by key.",
+    "UpdateSecret": "Change a secret's details, or store a new value.",
+    "UpdateSecretVersionStage": "Move a staging label from one version of a secret to another.",
+    "ValidateResourcePolicy": "Check a resource policy before attaching it.",
+}
+
+SHAPE_DOCS: dict[str, str] = {
+    "APIErrorType": "A per-secret failure reported by ``batch_get_secret_value``.",
+    "CrossAccountPrimaryType": "The primary secret, in another account, that this one replicates.",
+    "CrossAccountReplicaEntry": "A replica of this secret in another account.",
+    "ExternalSecretRotationMetadataItem": "A key/value pair for an external rotation partner.",
+    "Filter": "A listing filter: a key and up to 10 values.",
+    "ReplicaRegionType": "A region to replicate to, with an optional KMS key there.",
+    "ReplicationStatusType": "The replication state of a secret in one region.",
+    "ResourcePolicySummary": "The name of a resource policy.",
+    "RotationRulesType": "When rotation runs: every N days, or on a schedule expression.",
+    "SecretListEntry": "A secret's details as listed by ``list_secrets``.",
+    "SecretValueEntry": "A secret value returned by ``batch_get_secret_value``.",
+    "SecretVersionsListEntry": "A version of a secret as listed by ``list_secret_version_ids``.",
+    "Tag": "A key/value label on a secret.",
+    "ValidationErrorsEntry": "A problem found by ``validate_resource_policy``.",
+}
+
+IDEMPOTENCY_DOC = (
+    "``client_request_token`` defaults to a fresh UUID4, the same on every retry of this call."
+)
+
+HEADER = (
+    "GENERATED by codegen/generate.py from codegen/model/service-2.json (API {version}).\n"
+    "Do not edit: change the generator and run ``python codegen/generate.py``."
+)
+
+# -- names ----------------------------------------------------------------------------------
+
+_FIRST_CAP = re.compile("(.)([A-Z][a-z]+)")
+_END_CAP = re.compile("([a-z0-9])([A-Z])")
+_PLURAL_ACRONYM = re.compile("[A-Z]{2,}s$")
+
+
+def xform_name(name: str) -> str:
+    """boto3's snake_case rule (botocore.xform_name): SecretIdList -> secret_id_list, ARN -> arn."""
+    if "_" in name:
+        return name
+    special = _PLURAL_ACRONYM.search(name)
+    if special is not None:  # GatewayARNs -> gateway_arns
+        name = f"{name[: -len(special.group())]}_{special.group().lower()}"
+    return _END_CAP.sub(r"\1_\2", _FIRST_CAP.sub(r"\1_\2", name)).lower()
+
+
+def constant_name(operation: str) -> str:
+    return xform_name(operation).upper()
+
+
+def py_str(text: str) -> str:
+    return json.dumps(text)
+
+
+# -- formatting -----------------------------------------------------------------------------
+
+
+def bracketed(
+    head: str, items: list[str], tail: str, indent: str, *, is_def: bool = False
+) -> list[str]:
+    """Lines for ``head + items + tail`` split the way ruff format splits brackets.
+
+    ``head`` ends with the opening bracket and ``tail`` starts with the closing one. Only the
+    shapes of code this generator emits are covered; ``ruff format --check`` in the tests keeps
+    this honest.
+    """
+    flat = f"{indent}{head}{', '.join(items)}{tail}"
+    if len(flat) <= LINE_LENGTH:
+        return [flat]
+    if len(f"{indent}{head}") > LINE_LENGTH and " = " in head:
+        # The part before the bracket is already too long: ruff wraps the right-hand side.
+        target, value = head.split(" = ", 1)
+        inner = f"{indent}    {value}{', '.join(items)}{tail}"
+        if len(inner) > LINE_LENGTH:
+            raise SystemExit(f"cannot format: {flat.strip()}")
+        return [f"{indent}{target} = (", inner, f"{indent})"]
+    body = f"{indent}    {', '.join(items)}"
+    if len(body) <= LINE_LENGTH and not (is_def and len(items) == 1):
+        return [f"{indent}{head}", body, f"{indent}{tail}"]
+    return [f"{indent}{head}", *(f"{indent}    {item}," for item in items), f"{indent}{tail}"]
+
+
+def import_block(module: str, names: Iterable[str]) -> list[str]:
+    """``from module import ...`` as ruff's isort writes it."""
+    ordered = sort_names(names)
+    flat = f"from {module} import {', '.join(ordered)}"
+    if len(flat) <= LINE_LENGTH:
+        return [flat]
+    return [f"from {module} import (", *(f"    {name}," for name in ordered), ")"]
+
+
+def sort_names(names: Iterable[str]) -> list[str]:
+    """Import order as ruff's isort applies it (case-insensitive)."""
+    return sorted(names, key=lambda name: (name.lower(), name))
+
+
+def docstring(text: str, indent: str) -> list[str]:
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return [f'{indent}"""{text}"""']
+    return [
+        f'{indent}"""{lines[0]}',
+        *(f"{indent}{line}" if line else "" for line in lines[1:]),
+        f'{indent}"""',
+    ]
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
+class Model:
+    """The parts of service-2.json the generator uses."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.version: str = data["metadata"]["apiVersion"]
+        self.target_prefix: str = data["metadata"]["targetPrefix"]
+        self.shapes: dict[str, dict[str, Any]] = data["shapes"]
+        self.operations: dict[str, dict[str, Any]] = dict(sorted(data["operations"].items()))
+        self.inputs = {op["input"]["shape"] for op in self.operations.values() if "input" in op}
+        self.outputs = {op["output"]["shape"] for op in self.operations.values() if "output" in op}
+        # Exception shapes are modeled in exceptions.py, not as data classes.
+        self.structures = sorted(
+            name
+            for name, shape in self.shapes.items()
+            if shape["type"] == "structure" and not shape.get("exception")
+        )
+        self.input_reachable = self._reachable(self.inputs)
+        for name in self.structures:
+            members = [xform_name(m) for m in self.shapes[name]["members"]]
+            if len(set(members)) != len(members) or (
+                name in self.outputs and "metadata" in members
+            ):
+                raise SystemExit(f"{name}: member names collide after snake_casing")
+            if name in self.inputs and name in self.outputs:
+                raise SystemExit(f"{name}: used as both input and output")
+
+    def _reachable(self, roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            shape = self.shapes[name]
+            if shape["type"] == "structure":
+                todo.extend(m["shape"] for m in shape["members"].values())
+            elif shape["type"] == "list":
+                todo.append(shape["member"]["shape"])
+            elif shape["type"] == "map":
+                todo.extend((shape["key"]["shape"], shape["value"]["shape"]))
+        return seen
+
+    def py_type(self, name: str) -> str:
+        shape = self.shapes[name]
+        kind = shape["type"]
+        if kind == "structure":
+            return name
+        if kind == "list":
+            return f"list[{self.py_type(shape['member']['shape'])}]"
+        if kind == "map":
+            key = self.py_type(shape["key"]["shape"])
+            return f"dict[{key}, {self.py_type(shape['value']['shape'])}]"
+        return SCALARS[kind]
+
+    def uses(self, names: Iterable[str], kind: str) -> bool:
+        """Whether any shape reachable from ``names`` has type ``kind``."""
+        return any(self.shapes[n]["type"] == kind for n in self._reachable(names))
+
+
+SCALARS = {
+    "string": "str",
+    "integer": "int",
+    "long": "int",
+    "boolean": "bool",
+    "blob": "bytes",
+    "timestamp": "datetime",
+    "double": "float",
+    "float": "float",
+}
+
+
+def shape_doc(model: Model, name: str) -> str:
+    for op_name, op in model.operations.items():
+        method = xform_name(op_name)
+        if op.get("input", {}).get("shape") == name:
+            return f"Parameters of ``{method}``."
+        if op.get("output", {}).get("shape") == name:
+            return f"Result of ``{method}``; ``metadata`` tells how it was obtained."
+    return SHAPE_DOCS.get(name, f"The ``{name}`` structure of the service model.")
+
+
+# -- _models.py -----------------------------------------------------------------------------
+
+
+def render_models(model: Model) -> str:
+    out = [
+        '"""Models of the Secrets Manager API: one frozen attrs class per structure shape.',
+        "",
+        "Attributes are the shapes' members in snake_case (wire names are kept in each field's",
+        "metadata); absent members are None. Members holding secret material stay out of reprs.",
+        "",
+        HEADER.format(version=model.version),
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    if model.uses(model.structures, "timestamp"):
+        out += ["from datetime import datetime", ""]
+    out += ["import attrs", "", "from ._protocol import NO_METADATA, WIRE, ResponseMetadata", ""]
+    out += bracketed("__all__ = [", [py_str(n) for n in model.structures], "]", "")
+    for name in model.structures:
+        shape = model.shapes[name]
+        required = set(shape.get("required", ())) if name in model.input_reachable else set()
+        out += ["", "", "@attrs.frozen(kw_only=True, slots=True)", f"class {name}:"]
+        out += docstring(shape_doc(model, name), "    ")
+        out.append("")
+        for member, ref in shape["members"].items():
+            target = model.shapes[ref["shape"]]
+            annotation = model.py_type(ref["shape"])
+            args = [] if member in required else ["default=None"]
+            if target.get("sensitive"):
+                args.append("repr=False")
+            args.append(f"metadata={{WIRE: {py_str(member)}}}")
+            if member not in required:
+                annotation += " | None"
+            out += bracketed(
+                f"{xform_name(member)}: {annotation} = attrs.field(", args, ")", "    "
+            )
+        if name in model.outputs:
+            out.append(
+                "    metadata: ResponseMetadata = attrs.field(default=NO_METADATA, eq=False)"
+            )
+    return "\n".join(out) + "\n"
+
+
+# -- _validators.py -------------------------------------------------------------------------
+
+VALIDATOR_HELPERS = """
+
+def _fail(field: str, rule: str) -> NoReturn:
+    raise ParamValidationError(field, rule)
+
+
+def _type(field: str, expected: str, value: object) -> NoReturn:
+    _fail(field, f"expected {expected} (got {type(value).__name__})")
+
+
+def _length(field: str, n: int | None, low: int | None, high: int | None, unit: str) -> NoReturn:
+    # n is None for secret members: even their length is not reported.
+    got = "" if n is None else f" (got {n})"
+    if low is not None and (n is None or n < low):
+        _fail(field, f"length must be at least {low} {unit}{got}")
+    _fail(field, f"length must be at most {high} {unit}{got}")
+
+
+def _size(field: str, n: int, low: int | None, high: int | None) -> NoReturn:
+    if low is not None and n < low:
+        _fail(field, f"at least {low} item{'s' if low != 1 else ''} (got {n})")
+    _fail(field, f"at most {high} item{'s' if high != 1 else ''} (got {n})")
+
+
+def _range(field: str, n: int, low: int | None, high: int | None) -> NoReturn:
+    if low is not None and n < low:
+        _fail(field, f"must be at least {low}")
+    _fail(field, f"must be at most {high}")
+"""
+
+
+def path_expr(template: str) -> str:
+    return f'f"{template}"' if "{" in template else py_str(template)
+
+
+def bounds_test(expr: str, low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"not {low} <= {expr} <= {high}"
+    if low is not None:
+        return f"{expr} < {low}"
+    return f"{expr} > {high}"
+
+
+def validator_name(shape: str) -> str:
+    return f"validate_{xform_name(shape)}"
+
+
+class ValidatorWriter:
+    """Emits validator functions. Locals are short (``v3``, ``e0``) so lines stay short."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.lines: list[str] = []
+
+    @staticmethod
+    def call(indent: int, func: str, args: list[str]) -> list[str]:
+        return bracketed(f"{func}(", args, ")", "    " * indent)
+
+    @staticmethod
+    def check(indent: int, condition: str, then: list[str]) -> list[str]:
+        return ["    " * indent + f"if {condition}:", *then]
+
+    def value(self, indent: int, var: str, shape_name: str, path: str, depth: int) -> list[str]:
+        """Checks of one value (known not to be None) of shape ``shape_name``."""
+        shape = self.model.shapes[shape_name]
+        kind = shape["type"]
+        where = path_expr(path)
+        low, high = shape.get("min") or None, shape.get("max")  # a minimum of 0 needs no check
+        inner = indent + 1
+        out: list[str] = []
+        if kind in ("string", "blob"):
+            py = "str" if kind == "string" else "bytes"
+            fail = self.call(inner, "_type", [where, py_str(py), var])
+            out += self.check(indent, f"not isinstance({var}, {py})", fail)
+            if low is not None or high is not None:
+                unit = py_str("characters" if kind == "string" else "bytes")
+                shown = "None" if shape.get("sensitive") else f"len({var})"
+                fail = self.call(inner, "_length", [where, shown, str(low), str(high), unit])
+                out += self.check(indent, bounds_test(f"len({var})", low, high), fail)
+        elif kind in ("integer", "long"):
+            fail = self.call(inner, "_type", [where, py_str("int"), var])
+            out += self.check(
+                indent, f"isinstance({var}, bool) or not isinstance({var}, int)", fail
+            )
+            if low is not None or high is not None:
+                fail = self.call(inner, "_range", [where, var, str(low), str(high)])
+                out += self.check(indent, bounds_test(var, low, high), fail)
+        elif kind in ("double", "float"):
+            fail = self.call(inner, "_type", [where, py_str("float"), var])
+            condition = f"isinstance({var}, bool) or not isinstance({var}, (int, float))"
+            out += self.check(indent, condition, fail)
+        elif kind == "boolean":
+            fail = self.call(inner, "_type", [where, py_str("bool"), var])
+            out += self.check(indent, f"not isinstance({var}, bool)", fail)
+        elif kind == "timestamp":
+            fail = self.call(inner, "_type", [where, py_str("timezone-aware datetime"), var])
+            condition = f"not isinstance({var}, datetime) or {var}.tzinfo is None"
+            out += self.check(indent, condition, fail)
+        elif kind == "list":
+            fail = self.call(inner, "_type", [where, py_str("list"), var])
+            out += self.check(indent, f"not isinstance({var}, list)", fail)
+            if low is not None or high is not None:
+                fail = self.call(inner, "_size", [where, f"len({var})", str(low), str(high)])
+                out += self.check(indent, bounds_test(f"len({var})", low, high), fail)
+            # Named after the member (v3 -> v3e0, v3i0): mypy wants one type per local.
+            item, index = f"{var.split('e')[0]}e{depth}", f"{var.split('e')[0]}i{depth}"
+            out.append("    " * indent + f"for {index}, {item} in enumerate({var}):")
+            element_path = f"{path}[{{{index}}}]"
+            out += self.value(inner, item, shape["member"]["shape"], element_path, depth + 1)
+        elif kind == "structure":
+            fail = self.call(inner, "_type", [where, py_str(shape_name), var])
+            out += self.check(indent, f"not isinstance({var}, {shape_name})", fail)
+            out += self.call(indent, validator_name(shape_name), [var, where])
+        else:  # maps: no input shape of this service has one
+            raise SystemExit(f"validation of {kind} shapes ({shape_name}) is not implemented")
+        return out
+
+    def structure(self, name: str, nested: bool) -> None:
+        shape = self.model.shapes[name]
+        required = set(shape.get("required", ()))
+        params = [f"obj: {name}", "prefix: str"] if nested else [f"obj: {name}"]
+        self.lines += ["", ""]
+        self.lines += bracketed(
+            f"def {validator_name(name)}(", params, ") -> None:", "", is_def=True
+        )
+        for first, second in MUTUALLY_EXCLUSIVE.get(name, ()):
+            a, b = xform_name(first), xform_name(second)
+            fail = self.call(2, "_fail", [py_str(a), py_str(f"cannot be combined with {b}")])
+            self.lines += self.check(1, f"obj.{a} is not None and obj.{b} is not None", fail)
+        for number, (member, ref) in enumerate(shape["members"].items()):
+            attr = xform_name(member)
+            var = f"v{number}"
+            path = f"{{prefix}}.{attr}" if nested else attr
+            self.lines.append(f"    {var} = obj.{attr}")
+            if member in required:
+                fail = self.call(2, "_fail", [path_expr(path), py_str("is required")])
+                self.lines += self.check(1, f"{var} is None", fail)
+                self.lines += self.value(1, var, ref["shape"], path, 0)
+                continue
+            body = self.value(2, var, ref["shape"], path, 0)
+            head = body[0].strip()
+            if head.startswith("if ") and all(line.startswith("         ") for line in body[1:]):
+                # A single `if`: merged into the None test (ruff's SIM102).
+                condition = head[3:-1]
+                if " or " in condition:
+                    condition = f"({condition})"
+                then = [line[4:] for line in body[1:]]
+                self.lines += self.check(1, f"{var} is not None and {condition}", then)
+            else:
+                self.lines += self.check(1, f"{var} is not None", body)
+        if not shape["members"]:
+            self.lines.append("    pass")
+
+
+def render_validators(model: Model) -> str:
+    nested = sorted(n for n in model.input_reachable if model.shapes[n]["type"] == "structure")
+    nested = [n for n in nested if n not in model.inputs]
+    tops = sorted(model.inputs)
+    writer = ValidatorWriter(model)
+    for name in nested:
+        writer.structure(name, nested=True)
+    for name in tops:
+        writer.structure(name, nested=False)
+    out = [
+        '"""Input validation: one straight-line function per input structure shape.',
+        "",
+        "Checks Python types, required members, lengths, numeric ranges and list sizes from the",
+        "service model, plus members that must not be combined. Enums and patterns are left to",
+        "the service, so values it adds later keep working. Messages name the field and the",
+        "rule, never the value.",
+        "",
+        HEADER.format(version=model.version),
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    if model.uses(model.inputs, "timestamp"):
+        out += ["from datetime import datetime"]
+    out += ["from typing import NoReturn", ""]
+    out += import_block("._models", set(nested) | set(tops))
+    out += ["from .exceptions import ParamValidationError"]
+    out += VALIDATOR_HELPERS.rstrip("\n").split("\n")
+    out += writer.lines
+    return "\n".join(out) + "\n"
+
+
+# -- _operations.py -------------------------------------------------------------------------
+
+
+def render_operations(model: Model) -> str:
+    names: set[str] = set()
+    constants: list[str] = []
+    methods: list[str] = []
+    uses_uuid = False
+    for op_name, op in model.operations.items():
+        const = constant_name(op_name)
+        method = xform_name(op_name)
+        in_shape = op["input"]["shape"]
+        out_shape = op.get("output", {}).get("shape")
+        names.add(in_shape)
+        generic = ""
+        if out_shape is None:
+            generic = f"[{in_shape}, None]"  # mypy cannot infer a type argument from None
+        else:
+            names.add(out_shape)
+        constants += [""]
+        constants += bracketed(
+            f"{const} = Operation{generic}(",
+            [
+                f"name={py_str(op_name)}",
+                f"target={py_str(model.target_prefix + '.' + op_name)}",
+                f"input_type={in_shape}",
+                f"output_type={out_shape}",
+                f"validate={validator_name(in_shape)}",
+            ],
+            ")",
+            "",
+        )
+
+        shape = model.shapes[in_shape]
+        required = shape.get("required", [])
+        members = list(shape["members"].items())
+        members.sort(key=lambda item: item[0] not in required)  # stable: model order otherwise
+        params = ["self", "*"]
+        tokens = []
+        for member, ref in members:
+            attr = xform_name(member)
+            annotation = model.py_type(ref["shape"])
+            if member in required:
+                params.append(f"{attr}: {annotation}")
+            else:
+                params.append(f"{attr}: {annotation} | None = None")
+            if ref.get("idempotencyToken"):
+                tokens.append(attr)
+        returns = out_shape or "None"
+        methods += [""]
+        methods += bracketed(
+            f"async def {method}(", params, f") -> {returns}:", "    ", is_def=True
+        )
+        doc = OPERATION_DOCS.get(op_name, f"Call ``{op_name}``.")
+        if tokens:
+            doc += "\n\n" + IDEMPOTENCY_DOC
+        methods += docstring(doc, "        ")
+        for attr in tokens:
+            uses_uuid = True
+            # Filled here, once per call: every retry below sends the same token.
+            methods += [f"        if {attr} is None:", f"            {attr} = str(uuid.uuid4())"]
+        args = [f"{xform_name(m)}={xform_name(m)}" for m, _ in members]
+        methods += bracketed(f"params = {in_shape}(", args, ")", "        ")
+        if out_shape is None:
+            methods.append(f"        await self._invoke({const}, params)")
+        else:
+            methods.append(f"        return await self._invoke({const}, params)")
+
+    out = [
+        '"""The operations of the Secrets Manager API, and the client mixin that calls them.',
+        "",
+        "Each ``Operation`` constant ties an operation's name and target to its models and input",
+        "validator; ``OperationsMixin`` has one keyword-only ``async`` method per operation that",
+        "builds the input model and hands it to ``_invoke`` (implemented by the client).",
+        "",
+        HEADER.format(version=model.version),
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    if uses_uuid:
+        out.append("import uuid")
+    out += ["from typing import Any", ""]
+    out += import_block("._models", names | _nested_inputs(model))
+    out += ["from ._protocol import I, O, Operation"]
+    validators = {validator_name(op["input"]["shape"]) for op in model.operations.values()}
+    out += import_block("._validators", validators)
+    out += constants
+    out += ["", "#: every operation, by its name in the service model"]
+    out += bracketed(
+        "OPERATIONS: dict[str, Operation[Any, Any]] = {",
+        [f"{py_str(o)}: {constant_name(o)}" for o in model.operations],
+        "}",
+        "",
+    )
+    out += [
+        "",
+        "",
+        "class OperationsMixin:",
+        '    """The API as ``async`` methods; a client class supplies :meth:`_invoke`."""',
+        "",
+        "    __slots__ = ()",
+        "",
+        "    async def _invoke(self, operation: Operation[I, O], params: I) -> O:",
+        '        """Send ``params`` (built, not yet validated); return the parsed output."""',
+        "        raise NotImplementedError",
+    ]
+    out += methods
+    return "\n".join(out) + "\n"
+
+
+def _nested_inputs(model: Model) -> set[str]:
+    """Structure types that appear in method signatures (as nested input)."""
+    found: set[str] = set()
+    for op in model.operations.values():
+        for ref in model.shapes[op["input"]["shape"]]["members"].values():
+            shape = model.shapes[ref["shape"]]
+            if shape["type"] == "structure":
+                found.add(ref["shape"])
+            elif (
+                shape["type"] == "list"
+                and model.shapes[shape["member"]["shape"]]["type"] == "structure"
+            ):
+                found.add(shape["member"]["shape"])
+    return found
+
+
+# -- main -----------------------------------------------------------------------------------
+
+
+def render_all(model_path: Path = MODEL) -> dict[Path, str]:
+    """Every generated file, by path, as the generator would write it."""
+    model = Model(json.loads(model_path.read_text(encoding="utf-8")))
+    return {
+        PACKAGE / "_models.py": render_models(model),
+        PACKAGE / "_validators.py": render_validators(model),
+        PACKAGE / "_operations.py": render_operations(model),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if generated files are stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in render_all().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path.relative_to(ROOT))
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+    if args.check and stale:
+        print("stale generated files:", *stale, sep="\n  ", file=sys.stderr)
+        print("run: python codegen/generate.py", file=sys.stderr)
+        return 1
+    for path in stale:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
