@@ -21,7 +21,9 @@ from ._middleware.endpoint import EndpointStage
 from ._middleware.errors import ErrorParsingStage
 from ._middleware.retry import RetryStage
 from ._middleware.signing import SigningStage
+from ._bulk import BulkMixin
 from ._operations import OperationsMixin
+from ._paginators import PaginatorsMixin
 from ._protocol import Operation, ResponseMetadata
 from ._transport.base import Transport
 from ._version import __version__
@@ -49,7 +51,7 @@ class _State(enum.Enum):
     CLOSED = 3
 
 
-class SecretsManagerClient(OperationsMixin):
+class SecretsManagerClient(OperationsMixin, PaginatorsMixin, BulkMixin):
     """An asyncio client for AWS Secrets Manager.
 
     Use it as an async context manager, or call :meth:`close` when done. Every operation is
