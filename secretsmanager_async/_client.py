@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._bulk import BulkMixin
 from ._config import ClientConfig
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
@@ -21,7 +22,6 @@ from ._middleware.endpoint import EndpointStage
 from ._middleware.errors import ErrorParsingStage
 from ._middleware.retry import RetryStage
 from ._middleware.signing import SigningStage
-from ._bulk import BulkMixin
 from ._operations import OperationsMixin
 from ._paginators import PaginatorsMixin
 from ._protocol import Operation, ResponseMetadata
