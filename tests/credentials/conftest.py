@@ -89,7 +89,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[dict[tuple[str, str], Handler]], Awaitable[LocalServer]]]:
+async def serve() -> AsyncIterator[
+    Callable[[dict[tuple[str, str], Handler]], Awaitable[LocalServer]]
+]:
     """Start local servers from {(method, path): handler}; all are stopped at the end."""
     runners: list[web.AppRunner] = []
 

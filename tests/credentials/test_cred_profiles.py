@@ -22,7 +22,9 @@ from secretsmanager_async.exceptions import ConfigurationError
 Writer = Callable[[str], Path]
 
 
-def test_profile_sections_follow_cli_naming(write_config: Writer, write_credentials: Writer) -> None:
+def test_profile_sections_follow_cli_naming(
+    write_config: Writer, write_credentials: Writer
+) -> None:
     """[profile x] and [default] are profiles in config; bare [x] only in credentials."""
     write_config(
         "[default]\nregion = us-east-1\n"
@@ -109,9 +111,7 @@ def test_bad_values_name_the_key(write_config: Writer) -> None:
         load_profile_settings(None)
 
 
-def test_env_vars_choose_files_and_profile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_env_vars_choose_files_and_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE are honoured."""
     config = tmp_path / "cfg"
     config.write_text("[profile work]\nregion = sa-east-1\n")
@@ -172,7 +172,9 @@ def test_parse_error_does_not_quote_the_file(write_credentials: Writer) -> None:
 
 def test_env_settings_and_merge(write_config: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Environment settings win over the profile; gaps come from the profile."""
-    write_config("[default]\nregion = us-east-1\nmax_attempts = 3\nendpoint_url = http://127.0.0.1:9\n")
+    write_config(
+        "[default]\nregion = us-east-1\nmax_attempts = 3\nendpoint_url = http://127.0.0.1:9\n"
+    )
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7")
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:8")
@@ -188,7 +190,9 @@ def test_env_settings_and_merge(write_config: Writer, monkeypatch: pytest.Monkey
     assert settings_from_env().region == "ap-east-1"
 
 
-def test_ignore_configured_endpoint_urls(write_config: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ignore_configured_endpoint_urls(
+    write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """AWS_IGNORE_CONFIGURED_ENDPOINT_URLS drops endpoint URLs from env and files."""
     write_config("[default]\nendpoint_url = http://127.0.0.1:9\n")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7")

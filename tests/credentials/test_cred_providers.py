@@ -73,7 +73,8 @@ async def test_env_beats_profile(
     creds = await chain.load()
     assert creds is not None
     assert creds.access_key_id == "AKIDENV"
-    assert chain.source is not None and chain.source.startswith("environment")
+    assert chain.source is not None
+    assert chain.source.startswith("environment")
 
 
 async def test_explicit_profile_skips_env(
@@ -118,14 +119,17 @@ async def test_static_key_order_within_profile(
         f"credential_process = {process_command('ok')}\n"
     )
     creds = await default_chain(http=http).load()
-    assert creds is not None and creds.access_key_id == "AKIDPROC"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDPROC"
     write_credentials("[default]\naws_access_key_id = AKIDCREDS\naws_secret_access_key = s\n")
     creds = await default_chain(http=http).load()
-    assert creds is not None and creds.access_key_id == "AKIDCREDS"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDCREDS"
     write_config("[default]\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = s\n")
     write_credentials("")
     creds = await default_chain(http=http).load()
-    assert creds is not None and creds.access_key_id == "AKIDCONFIG"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDCONFIG"
 
 
 async def test_credential_process_with_expiration(
@@ -189,7 +193,8 @@ async def test_container_token_file_wins_and_is_reread(
         await provider.load()
     token_file.write_text("sesame\n")
     creds = await provider.load()
-    assert creds is not None and creds.access_key_id == "AKIDCONTAINER"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDCONTAINER"
 
 
 async def _no_sleep(_: float) -> None:
@@ -237,9 +242,10 @@ async def test_container_token_with_newline_refused(
 
 async def test_imds_v2_flow(imds: Any, http: AiohttpCredentialsHttp) -> None:
     """IMDS: a token PUT with a TTL, then the role listing and the role's credentials."""
-    server, state = imds
+    server, _state = imds
     creds = await default_chain(http=http).load()
-    assert creds is not None and creds.access_key_id == "AKIDIMDS"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDIMDS"
     assert creds.session_token == "token-AKIDIMDS"
     methods = [(r.method, r.path) for r in server.requests]
     assert methods == [
@@ -251,9 +257,11 @@ async def test_imds_v2_flow(imds: Any, http: AiohttpCredentialsHttp) -> None:
     assert all(r.headers.get("X-aws-ec2-metadata-token") == "tok0" for r in server.requests[1:])
 
 
-async def test_imds_token_reused_then_renewed_on_401(imds: Any, http: AiohttpCredentialsHttp) -> None:
+async def test_imds_token_reused_then_renewed_on_401(
+    imds: Any, http: AiohttpCredentialsHttp
+) -> None:
     """The session token is reused across loads; a 401 fetches a new one."""
-    server, state = imds
+    _server, state = imds
     provider = ImdsProvider(http)
     await provider.load()
     await provider.load()
@@ -261,11 +269,14 @@ async def test_imds_token_reused_then_renewed_on_401(imds: Any, http: AiohttpCre
     state.expire_tokens = True
     state.tokens.append("tok-rotated")  # the server no longer accepts tok0
     creds = await provider.load()
-    assert creds is not None and creds.access_key_id == "AKIDIMDS"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDIMDS"
     assert state.tokens[-1] == "tok2"
 
 
-async def test_imds_disabled_sends_nothing(imds: Any, monkeypatch: pytest.MonkeyPatch, http: AiohttpCredentialsHttp) -> None:
+async def test_imds_disabled_sends_nothing(
+    imds: Any, monkeypatch: pytest.MonkeyPatch, http: AiohttpCredentialsHttp
+) -> None:
     """AWS_EC2_METADATA_DISABLED=true skips IMDS without a request."""
     server, _ = imds
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "TRUE")
@@ -297,7 +308,9 @@ async def test_imds_without_token_support_gives_none(
     assert [r.method for r in server.requests] == ["PUT"]
 
 
-async def test_imds_unreachable_gives_none(monkeypatch: pytest.MonkeyPatch, http: AiohttpCredentialsHttp) -> None:
+async def test_imds_unreachable_gives_none(
+    monkeypatch: pytest.MonkeyPatch, http: AiohttpCredentialsHttp
+) -> None:
     """A closed port on loopback means no IMDS: None, quickly."""
     import socket
 
@@ -326,18 +339,23 @@ async def test_container_beats_imds(
     monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.url + "/creds")
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "sesame")
     creds = await default_chain(http=http).load()
-    assert creds is not None and creds.access_key_id == "AKIDCONTAINER"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDCONTAINER"
     assert imds[0].requests == []
 
 
 async def test_profile_beats_container(
-    container: Any, write_credentials: Writer, monkeypatch: pytest.MonkeyPatch, http: AiohttpCredentialsHttp
+    container: Any,
+    write_credentials: Writer,
+    monkeypatch: pytest.MonkeyPatch,
+    http: AiohttpCredentialsHttp,
 ) -> None:
     """Shared-file credentials come before the container endpoint."""
     write_credentials("[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n")
     monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.url + "/creds")
     creds = await default_chain(http=http).load()
-    assert creds is not None and creds.access_key_id == "AKIDFILE"
+    assert creds is not None
+    assert creds.access_key_id == "AKIDFILE"
     assert container.requests == []
 
 
@@ -383,4 +401,5 @@ async def test_secrets_absent_from_repr_and_logs(
     creds = await chain.load()
     shown = repr(creds) + str(creds) + repr(chain) + caplog.text
     assert "AKIDENV" in shown
-    assert "env-secret" not in shown and "env-token" not in shown
+    assert "env-secret" not in shown
+    assert "env-token" not in shown

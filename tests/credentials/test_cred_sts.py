@@ -67,7 +67,9 @@ async def test_assume_role_self_source(
     assert is_sts_creds(await default_chain(profile="me", http=http).load())
 
 
-async def test_source_profile_loop_refused(write_config: Writer, http: AiohttpCredentialsHttp) -> None:
+async def test_source_profile_loop_refused(
+    write_config: Writer, http: AiohttpCredentialsHttp
+) -> None:
     """A cycle of source profiles is reported, not followed forever."""
     write_config(
         f"[profile a]\nrole_arn = {ROLE}\nsource_profile = b\n"
@@ -78,7 +80,10 @@ async def test_source_profile_loop_refused(write_config: Writer, http: AiohttpCr
 
 
 async def test_credential_source_environment(
-    sts_env: str, write_config: Writer, monkeypatch: pytest.MonkeyPatch, http: AiohttpCredentialsHttp
+    sts_env: str,
+    write_config: Writer,
+    monkeypatch: pytest.MonkeyPatch,
+    http: AiohttpCredentialsHttp,
 ) -> None:
     """credential_source = Environment uses the env keys as the source for AssumeRole."""
     write_config(f"[profile r]\nrole_arn = {ROLE}\ncredential_source = Environment\n")
@@ -88,7 +93,10 @@ async def test_credential_source_environment(
 
 
 async def test_credential_source_container(
-    sts_env: str, container: Any, write_config: Writer, monkeypatch: pytest.MonkeyPatch,
+    sts_env: str,
+    container: Any,
+    write_config: Writer,
+    monkeypatch: pytest.MonkeyPatch,
     http: AiohttpCredentialsHttp,
 ) -> None:
     """credential_source = EcsContainer fetches the source from the container endpoint."""
@@ -112,14 +120,18 @@ async def test_mfa_profiles_are_refused_clearly(
     """mfa_serial needs a prompt: the error points at the aiobotocore adapter."""
     write_credentials("[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n")
     write_config(
-        f"[profile r]\nrole_arn = {ROLE}\nsource_profile = base\nmfa_serial = arn:aws:iam::1:mfa/u\n"
+        f"[profile r]\nrole_arn = {ROLE}\nsource_profile = base\n"
+        "mfa_serial = arn:aws:iam::1:mfa/u\n"
     )
     with pytest.raises(CredentialRetrievalError, match="aiobotocore"):
         await default_chain(profile="r", http=http).load()
 
 
 async def test_web_identity_from_env(
-    sts_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_credentials: Writer,
+    sts_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    write_credentials: Writer,
     http: AiohttpCredentialsHttp,
 ) -> None:
     """AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN beat the shared files."""
@@ -131,7 +143,8 @@ async def test_web_identity_from_env(
     monkeypatch.setenv("AWS_ROLE_SESSION_NAME", "pod")
     chain = default_chain(http=http)
     assert is_sts_creds(await chain.load())
-    assert chain.source is not None and chain.source.startswith("web identity")
+    assert chain.source is not None
+    assert chain.source.startswith("web identity")
 
 
 async def test_web_identity_from_profile(
@@ -197,7 +210,10 @@ async def test_assume_role_request_is_signed(
         duration_seconds=900,
     )
     assert creds == Credentials(
-        "ASIASTANDIN", "sts-secret", "sts-token", expiration=dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc)
+        "ASIASTANDIN",
+        "sts-secret",
+        "sts-token",
+        expiration=dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc),
     )
     request = sts_standin.requests[-1]
     assert request.headers["Authorization"].startswith(
@@ -215,7 +231,9 @@ async def test_assume_role_request_is_signed(
     }
 
 
-async def test_web_identity_request_is_unsigned(sts_standin: Any, http: AiohttpCredentialsHttp) -> None:
+async def test_web_identity_request_is_unsigned(
+    sts_standin: Any, http: AiohttpCredentialsHttp
+) -> None:
     """AssumeRoleWithWebIdentity carries the token in the form and no Authorization header."""
     sts = StsClient(http, endpoint_url=sts_standin.url, region="us-east-1")
     await sts.assume_role_with_web_identity(role_arn=ROLE, session_name="s", token="jwt")
@@ -223,17 +241,22 @@ async def test_web_identity_request_is_unsigned(sts_standin: Any, http: AiohttpC
     assert sts_standin.forms[-1]["WebIdentityToken"] == "jwt"
 
 
-async def test_sts_error_is_parsed_without_secrets(sts_standin: Any, http: AiohttpCredentialsHttp) -> None:
+async def test_sts_error_is_parsed_without_secrets(
+    sts_standin: Any, http: AiohttpCredentialsHttp
+) -> None:
     """An STS error response becomes StsError with its code; no key material in the message."""
     sts = StsClient(http, endpoint_url=sts_standin.url, region="us-east-1")
     with pytest.raises(StsError) as info:
         await sts.assume_role(
-            Credentials("AKIDSRC", "src-secret", "src-token"), role_arn=ROLE + "-denied", session_name="s"
+            Credentials("AKIDSRC", "src-secret", "src-token"),
+            role_arn=ROLE + "-denied",
+            session_name="s",
         )
     assert info.value.code == "AccessDenied"
     assert info.value.status == 403
     assert "not allowed" in str(info.value)
-    assert "src-secret" not in str(info.value) and "src-token" not in str(info.value)
+    assert "src-secret" not in str(info.value)
+    assert "src-token" not in str(info.value)
     assert len(sts_standin.requests) == 1  # a 4xx is not retried
 
 
@@ -247,7 +270,8 @@ async def test_services_section_sets_sts_endpoint(
         f"[services local]\nsts =\n  endpoint_url = {sts_standin.url}\n"
     )
     creds = await default_chain(profile="app", http=http).load()
-    assert creds is not None and creds.access_key_id == "ASIASTANDIN"
+    assert creds is not None
+    assert creds.access_key_id == "ASIASTANDIN"
 
 
 def test_sts_endpoint_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
