@@ -214,7 +214,8 @@ class SecretsManagerClient(OperationsMixin, PaginatorsMixin, BulkMixin):
             use_dualstack=bool(config.use_dualstack),
             endpoint_url=config.endpoint_url,
         )
-        self._endpoint.url = url
+        # JSON 1.1 operations POST to the endpoint's path, which is "/" for the rule endpoints
+        self._endpoint.url = url if url.endswith("/") else url + "/"
         self._retry.configure(
             mode=config.retry_mode or "standard", max_attempts=config.max_attempts or 3
         )

@@ -70,7 +70,10 @@ class ExtraOpsServer:
         auth = request.headers.get("Authorization", "")
         if request.content_type != "application/x-amz-json-1.1":
             return self._error("UnsupportedMediaType", "expected application/x-amz-json-1.1", 415)
-        if not auth.startswith("AWS4-HMAC-SHA256 Credential=") or "X-Amz-Date" not in request.headers:
+        if (
+            not auth.startswith("AWS4-HMAC-SHA256 Credential=")
+            or "X-Amz-Date" not in request.headers
+        ):
             return self._error("MissingAuthenticationTokenException", "request is not signed", 403)
         try:
             body = json.loads(await request.read() or b"{}")
