@@ -129,12 +129,14 @@ class RefreshingCredentials:
         creds = await self._provider.load()
         if creds is None:
             raise NoCredentialsError(f"{self._provider!r} returned no credentials")
-        self._creds = creds
-        self._expires_at = creds.expiration.timestamp() if creds.expiration else None
-        if self._expires_at is not None and self._expires_at <= self._clock():
+        expires_at = creds.expiration.timestamp() if creds.expiration else None
+        if expires_at is not None and expires_at <= self._clock():
+            # keep whatever we had: a refresh that yields dead keys has failed
             raise NoCredentialsError(
                 f"{self._provider!r} returned credentials that have already expired"
             )
+        self._creds = creds
+        self._expires_at = expires_at
         return creds
 
     def _on_done(self, task: asyncio.Task[Credentials]) -> None:

@@ -403,3 +403,18 @@ async def test_secrets_absent_from_repr_and_logs(
     assert "AKIDENV" in shown
     assert "env-secret" not in shown
     assert "env-token" not in shown
+
+
+async def test_env_beats_web_identity(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, http: AiohttpCredentialsHttp
+) -> None:
+    """Environment keys come before web identity, so STS is not called."""
+    token = tmp_path / "token"
+    token.write_text("jwt")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")  # nothing listens there
+    set_env_keys(monkeypatch)
+    creds = await default_chain(http=http).load()
+    assert creds is not None
+    assert creds.access_key_id == "AKIDENV"
