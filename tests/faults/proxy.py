@@ -203,6 +203,7 @@ class FaultProxy:
         #: requests seen, and requests that reached moto: (operation, JSON body)
         self.requests_seen = 0
         self.forwarded: list[tuple[str, dict[str, Any]]] = []
+        self._seen = asyncio.Condition()
         self._queued: deque[str | None] = deque()
         self._burst = 0
         self._server: asyncio.Server | None = None
@@ -216,6 +217,11 @@ class FaultProxy:
             if kind is not None and kind not in FAULTS:
                 raise ValueError(f"unknown fault kind {kind!r}")
         self._queued.extend(kinds)
+
+    async def wait_for_requests(self, count: int) -> None:
+        """Return once ``count`` requests in all have arrived (faults already chosen)."""
+        async with self._seen:
+            await self._seen.wait_for(lambda: self.requests_seen >= count)
 
     async def __aenter__(self) -> FaultProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -259,10 +265,12 @@ class FaultProxy:
                 request = await _read_request(reader)
                 if request is None:
                     break
-                self.requests_seen += 1
                 kind = self._choose()
                 if kind is not None:
                     self.injected[kind] += 1
+                async with self._seen:
+                    self.requests_seen += 1
+                    self._seen.notify_all()
                 if not await self._answer(request, kind, reader, writer):
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
