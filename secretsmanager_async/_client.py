@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
+
 from ._bulk import BulkMixin
 from ._config import ClientConfig
 from ._credentials.base import Credentials, CredentialsProvider
@@ -242,13 +244,31 @@ class SecretsManagerClient(OperationsMixin, PaginatorsMixin, BulkMixin):
     async def _credentials_source(
         self, config: ClientConfig
     ) -> Callable[[], Awaitable[Credentials]]:
+        from ._credentials.refresh import RefreshingCredentials
+
         explicit = self._explicit_credentials
         if isinstance(explicit, Credentials):
             return _Static(explicit).get
-        provider: CredentialsProvider | None = explicit
-        if provider is None:
-            provider = _default_chain(config, self)
-        return _Cached(provider).get
+        provider: CredentialsProvider
+        if explicit is not None:
+            provider = explicit
+        else:
+            from ._credentials.chain import default_chain
+            from ._credentials.http import AiohttpCredentialsHttp
+            from ._transport.aiohttp import AiohttpTransport
+
+            transport = self._transport
+            # STS, container and IMDS requests share our connection pool when we have one
+            http = AiohttpCredentialsHttp(
+                session_getter=transport._get_session
+                if isinstance(transport, AiohttpTransport)
+                else None
+            )
+            self._closers.append(http.aclose)
+            provider = default_chain(profile=config.profile, http=http)
+        refreshing = RefreshingCredentials(provider)
+        self._closers.append(refreshing.aclose)
+        return refreshing.get
 
     async def _no_credentials(self) -> Credentials:
         raise NoCredentialsError("the client is not set up yet")
@@ -320,37 +340,14 @@ class _Static:
         return self._credentials
 
 
-class _Cached:
-    """Loads credentials from a provider once (refresh comes with the provider chain)."""
-
-    def __init__(self, provider: CredentialsProvider) -> None:
-        self._provider = provider
-        self._credentials: Credentials | None = None
-
-    async def get(self) -> Credentials:
-        if self._credentials is None:
-            loaded = await self._provider.load()
-            if loaded is None:
-                raise NoCredentialsError("the credentials provider returned no credentials")
-            self._credentials = loaded
-        return self._credentials
-
-
-class _EnvProvider:
-    async def load(self) -> Credentials | None:
-        key = os.environ.get("AWS_ACCESS_KEY_ID")
-        secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
-        if not key or not secret:
-            return None
-        return Credentials(key, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
-
-
-def _default_chain(config: ClientConfig, client: SecretsManagerClient) -> CredentialsProvider:
-    return _EnvProvider()
-
-
 async def _load_profile_settings(config: ClientConfig) -> dict[str, Any]:
-    return {}
+    """The shared config profile's settings, read off the event loop (once per process)."""
+    from ._profiles import aload_profile_settings
+
+    settings = await aload_profile_settings(config.profile)
+    if settings.ignore_configured_endpoint_urls:
+        settings = attrs.evolve(settings, endpoint_url=None)
+    return attrs.asdict(settings)
 
 
 def _user_agent(suffix: str | None) -> str:

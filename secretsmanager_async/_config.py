@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -106,7 +106,7 @@ class ClientConfig:
                 "use_dualstack",
                 pick("use_dualstack", ("AWS_USE_DUALSTACK_ENDPOINT",), "use_dualstack_endpoint"),
             ),
-            retry_mode=retry_mode,
+            retry_mode=cast(RetryMode, retry_mode),
             max_attempts=max_attempts,
             connect_timeout=_to_float(
                 "connect_timeout", pick("connect_timeout", (), "connect_timeout"), 10.0

@@ -3,7 +3,8 @@
 ```
 SecretsManagerError
 ├── ConfigurationError              bad client settings, endpoint rule errors
-│   └── NoCredentialsError          no provider in the chain found credentials
+│   ├── NoCredentialsError          no provider in the chain found credentials
+│   └── CredentialRetrievalError    a configured provider failed (STS, container, process)
 ├── ParamValidationError            bad call arguments, raised before anything is sent
 ├── ClientClosedError               a call on a closed client
 ├── TransportError                  the request did not get a complete HTTP response
@@ -42,6 +43,18 @@ class NoCredentialsError(ConfigurationError):
     def __init__(self, message: str, *, tried: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.tried = tried
+
+
+class CredentialRetrievalError(ConfigurationError):
+    """A configured credentials provider failed (STS refused, endpoint down, bad process, ...).
+
+    Unlike :class:`NoCredentialsError`, the provider *was* configured, so the chain stops
+    there instead of trying the next one (as botocore does).
+    """
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
 
 
 class ParamValidationError(SecretsManagerError, ValueError):
@@ -194,6 +207,7 @@ __all__ = [
     "ConnectError",
     "ConnectTimeoutError",
     "ConnectionClosedError",
+    "CredentialRetrievalError",
     "DecryptionFailure",
     "EncryptionFailure",
     "InternalServiceError",

@@ -11,20 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Protocol
 
-from ..exceptions import ConfigurationError
+# re-exported: the providers import it from here
+from ..exceptions import CredentialRetrievalError as CredentialRetrievalError
 from .base import Credentials
-
-
-class CredentialRetrievalError(ConfigurationError):
-    """A configured provider failed to produce credentials (STS refused, endpoint down, ...).
-
-    Unlike :class:`~secretsmanager_async.exceptions.NoCredentialsError`, the provider *was*
-    configured, so the chain stops here instead of trying the next one (as botocore does).
-    """
-
-    def __init__(self, provider: str, message: str) -> None:
-        super().__init__(f"{provider}: {message}")
-        self.provider = provider
 
 
 class CredentialsHttp(Protocol):

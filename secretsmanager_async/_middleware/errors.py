@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.utils
+import html
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -35,7 +37,8 @@ def parse_error(response: HttpResponse) -> ServiceError:
         except (ValueError, UnicodeDecodeError):
             body = None  # an HTML 502 from a proxy, a truncated body, ...
     if not isinstance(body, dict):
-        body = {}
+        # Some front ends (and moto's auth layer) answer in the Query protocol's XML
+        body = _xml_error(response.body)
 
     raw = headers.get("x-amzn-errortype") or body.get("__type") or body.get("code")
     code = sanitize_code(raw) if isinstance(raw, str) and raw else str(response.status)
@@ -54,6 +57,19 @@ def parse_error(response: HttpResponse) -> ServiceError:
     )
     error.server_date = server_date(headers)
     return error
+
+
+_XML_FIELD = re.compile(rb"<(Code|Message)>([^<]{0,2048})</\1>")
+
+
+def _xml_error(body: bytes) -> dict[str, str]:
+    if not body.lstrip().startswith(b"<"):
+        return {}
+    found: dict[str, str] = {}
+    for name, value in _XML_FIELD.findall(body):
+        key = "code" if name == b"Code" else "message"
+        found.setdefault(key, html.unescape(value.decode("utf-8", "replace")))
+    return found
 
 
 def sanitize_code(raw: str) -> str:

@@ -159,7 +159,7 @@ class RetryStage:
         if not self.backoff:
             return 0.0
         base = THROTTLE_BASE_DELAY if kind == "throttle" else BASE_DELAY
-        delay = self._random() * min(MAX_BACKOFF, base * 2 ** (attempt - 1))
+        delay: float = self._random() * min(MAX_BACKOFF, base * 2.0 ** (attempt - 1))
         if retry_after is not None:
             delay = max(delay, retry_after)
         return min(delay, MAX_BACKOFF)
@@ -241,7 +241,7 @@ class ClientRateLimiter:
         self._time_window = 0.0
         # measured send rate
         self.measured_rate = 0.0
-        self._last_tx_bucket = math.floor(now)
+        self._last_tx_bucket: float = math.floor(now)
         self._request_count = 0
 
     def _refill(self, now: float) -> None:

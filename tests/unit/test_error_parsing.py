@@ -106,3 +106,15 @@ async def test_stage_passes_success_and_raises_errors() -> None:
     assert await stage.handle(request, good) is ok
     with pytest.raises(ResourceNotFoundException):
         await stage.handle(request, bad)
+
+
+def test_query_protocol_xml_error_body() -> None:
+    """An XML error (Query protocol front ends, moto's auth layer) still yields code and message."""
+    body = (
+        b"<ErrorResponse><Errors><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
+        b"<Message>The request signature we calculated does not match &amp; so on</Message>"
+        b"</Error></Errors><RequestId>r</RequestId></ErrorResponse>"
+    )
+    error = parse_error(_response(403, body))
+    assert error.code == "SignatureDoesNotMatch"
+    assert error.message.endswith("does not match & so on")
