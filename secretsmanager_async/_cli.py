@@ -37,7 +37,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import SecretsManagerClient
-    from ._models import Filter
+    from ._models import Filter, SecretListEntry
 
 PROG = "secretsmanager-async"
 
@@ -206,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the values that were fetched even if some failed (still exits 1)",
     )
+    p.add_argument("--version-stage", metavar="STAGE", help="e.g. AWSPREVIOUS")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(run=_async(cmd_get_many))
 
@@ -422,7 +423,7 @@ def _filters(pairs: Iterable[tuple[str, str]]) -> list[Filter] | None:
 
 async def _list_entries(
     client: SecretsManagerClient, filters: list[Filter] | None, include_deleted: bool = False
-) -> AsyncIterator[Any]:
+) -> AsyncIterator[SecretListEntry]:
     async for entry in client.paginate_list_secrets(
         filters=filters, include_planned_deletion=include_deleted or None
     ).items():
@@ -443,7 +444,7 @@ async def cmd_get_many(args: argparse.Namespace) -> int:
             raise CliError("get-many: no secret matches the filter")
         show = not args.no_progress and sys.stderr.isatty()
         progress = Progress(len(ids), sys.stderr, "fetching") if show else None
-        values, errors = await fetch_values(client, ids, progress)
+        values, errors = await fetch_values(client, ids, progress, args.version_stage)
     for secret_id, error in errors.items():
         sys.stderr.write(f"{PROG}: error: {secret_id}: {describe_error(error)}\n")
     if errors and not args.partial:
@@ -461,27 +462,46 @@ async def cmd_get_many(args: argparse.Namespace) -> int:
 
 
 async def fetch_values(
-    client: SecretsManagerClient, ids: Sequence[str], progress: Progress | None
+    client: SecretsManagerClient,
+    ids: Sequence[str],
+    progress: Progress | None,
+    version_stage: str | None = None,
 ) -> tuple[dict[str, str | bytes], dict[str, BaseException]]:
     """Fetch ``ids`` with the bulk API: (id -> value, id -> error)."""
+    from ._bulk import BATCH_LIMIT, DEFAULT_MAX_CONCURRENCY, BulkResult
+
+    results: list[BulkResult] = []
+    if progress is None:
+        results.append(await client.get_secret_values(ids, version_stage=version_stage))
+    else:
+        # The bulk call reports nothing until it is done, so to move the bar we make the same
+        # requests it would (batches of 20, the same number in flight) one batch per call.
+        limit = asyncio.Semaphore(DEFAULT_MAX_CONCURRENCY)
+
+        async def batch(chunk: Sequence[str]) -> None:
+            async with limit:
+                result = await client.get_secret_values(
+                    chunk, version_stage=version_stage, max_concurrency=1
+                )
+            results.append(result)
+            progress.update(len(chunk))
+
+        try:
+            await asyncio.gather(
+                *(batch(ids[i : i + BATCH_LIMIT]) for i in range(0, len(ids), BATCH_LIMIT))
+            )
+        finally:
+            progress.close()
     values: dict[str, str | bytes] = {}
     errors: dict[str, BaseException] = {}
-    # Chunks let the progress bar move; within a chunk the bulk call runs fully concurrent.
-    step = len(ids) if progress is None else max(20, len(ids) // 20)
-    for start in range(0, len(ids), step):
-        chunk = list(ids[start : start + step])
-        result = await client.get_secret_values(chunk)
-        for secret_id, entry in result.items():
+    for result in results:
+        for secret_id, entry in result.values.items():
             value = entry.secret_string if entry.secret_string is not None else entry.secret_binary
             if value is None:
                 errors[secret_id] = CliError("no value in the current version")
             else:
                 values[secret_id] = value
         errors.update(result.errors)
-        if progress is not None:
-            progress.update(len(chunk))
-    if progress is not None:
-        progress.close()
     return values, errors
 
 
@@ -581,7 +601,7 @@ def _when(value: dt.datetime | None) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _rotation(entry: Any) -> str:
+def _rotation(entry: SecretListEntry) -> str:
     if entry.deleted_date is not None:
         return f"scheduled for deletion {_when(entry.deleted_date)}"
     if not entry.rotation_enabled:
@@ -787,96 +807,97 @@ async def _exec_environment(
 
 
 async def cmd_demo(args: argparse.Namespace) -> int:
-    """Create, bulk-fetch and cache-read a few hundred secrets on a local endpoint; time it."""
-    import secrets as random_source
+    """Create, bulk-fetch and cache-read a few hundred secrets on a local endpoint; time it.
 
-    from ._cache import SecretCache
-
+    The endpoint is the embedded one unless ``--endpoint-url`` names another: the demo never
+    falls back to a real AWS account. Values are random and never printed.
+    """
     if args.count < 1 or args.concurrency < 1:
         raise CliError("demo: --count and --concurrency must be at least 1")
-    steps: list[tuple[str, str, float]] = []
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
         endpoint = args.endpoint_url
+        steps: list[tuple[str, int | None, float]] = []
         if endpoint is None:
-            # Always local unless told otherwise: the demo must never touch a real account.
             from ._local import LocalEndpoint
 
             endpoint = stack.enter_context(LocalEndpoint()).url
-            steps.append(("start local endpoint (moto)", "-", time.perf_counter() - t0))
-        from ._client import SecretsManagerClient
-        from ._local import LOCAL_CREDENTIALS, LOCAL_REGION
-
-        run = f"demo/{random_source.token_hex(4)}"
-        names = [f"{run}/secret-{i:04d}" for i in range(args.count)]
-        expected = {name: random_source.token_urlsafe(24) for name in names}
-        n = str(args.count)
-        async with SecretsManagerClient(
-            region=args.region or LOCAL_REGION,
-            endpoint_url=endpoint,
-            credentials=LOCAL_CREDENTIALS,
-            max_connections=args.concurrency,
-        ) as client:
-            limit = asyncio.Semaphore(args.concurrency)
-
-            async def create(name: str) -> None:
-                async with limit:
-                    await client.create_secret(name=name, secret_string=expected[name])
-
-            started = time.perf_counter()
-            await asyncio.gather(*(create(name) for name in names))
-            steps.append(("create secrets (concurrent)", n, time.perf_counter() - started))
-
-            started = time.perf_counter()
-            result = await client.get_secret_values(names)
-            elapsed = time.perf_counter() - started
-            fetched = {i: e.secret_string for i, e in result.items()}
-            if result.errors or fetched != expected:
-                raise CliError(
-                    f"demo: bulk fetch returned {len(fetched)} of {len(names)} values correctly"
-                )
-            steps.append(("fetch all: get_secret_values", n, elapsed))
-
-            cache = SecretCache(client)
-            try:
-                for label in ("cache, first read (misses)", "cache, second read (hits)"):
-                    started = time.perf_counter()
-                    got = await asyncio.gather(*(cache.get_secret_string(i) for i in names))
-                    elapsed = time.perf_counter() - started
-                    if dict(zip(names, got, strict=True)) != expected:
-                        raise CliError("demo: the cache returned a wrong value")
-                    steps.append((label, n, elapsed))
-                stats = cache.stats
-            finally:
-                await _maybe_await(getattr(cache, "close", None))
-
-            started = time.perf_counter()
-            listed = 0
-            prefix = _filters([("name", run + "/")])
-            async for _ in _list_entries(client, prefix):
-                listed += 1
-            steps.append(("list secrets (paginated)", str(listed), time.perf_counter() - started))
-    total = time.perf_counter() - t0
-    rows = [("STEP", "ITEMS", "TIME", "RATE")]
-    for label, items, seconds in steps:
-        rate = f"{int(items) / seconds:,.0f}/s" if items.isdigit() and seconds > 0 else ""
-        rows.append((label, items, f"{seconds * 1000:,.0f} ms", rate))
-    rows.append(("total", "", f"{total:.2f} s", ""))
-    sys.stdout.write(format_table(rows))
-    sys.stdout.write(
-        f"\nAll {args.count} values verified. Cache: {stats.hits} hits, {stats.misses} misses.\n"
-        f"Endpoint: {endpoint}"
-        + (
-            " (embedded moto server, in memory, gone on exit)\n"
-            if args.endpoint_url is None
-            else "\n"
-        )
-    )
+            steps.append(("start the local endpoint (moto)", None, time.perf_counter() - t0))
+        steps += await _demo_steps(args, endpoint)
+        # Report before stopping the endpoint: its shutdown waits out a 0.5 s poll interval.
+        _print_demo(steps, time.perf_counter() - t0, endpoint, args.endpoint_url is None)
     return EXIT_OK
 
 
-async def _maybe_await(close: Callable[[], Any] | None) -> None:
-    if close is not None:
-        result = close()
-        if asyncio.iscoroutine(result):
-            await result
+def _print_demo(
+    steps: Sequence[tuple[str, int | None, float]], total: float, endpoint: str, local: bool
+) -> None:
+    rows = [("STEP", "SECRETS", "TIME", "RATE")]
+    for label, items, seconds in steps:
+        rate = f"{items / seconds:,.0f}/s" if items and seconds > 0 else ""
+        count = "" if items is None else str(items)
+        rows.append((label, count, f"{seconds * 1000:,.1f} ms", rate))
+    rows.append(("total", "", f"{total * 1000:,.1f} ms", ""))
+    sys.stdout.write(format_table(rows))
+    where = "embedded, in memory, gone on exit" if local else "as given"
+    sys.stdout.write(f"\nAll values checked. Endpoint: {endpoint} ({where}).\n")
+    sys.stdout.flush()
+
+
+async def _demo_steps(args: argparse.Namespace, endpoint: str) -> list[tuple[str, int, float]]:
+    import secrets as random_source
+
+    from ._cache import SecretCache
+    from ._client import SecretsManagerClient
+    from ._local import LOCAL_CREDENTIALS, LOCAL_REGION
+
+    run = f"demo/{random_source.token_hex(4)}"
+    names = [f"{run}/secret-{i:04d}" for i in range(args.count)]
+    expected = {name: random_source.token_urlsafe(24) for name in names}
+    n = len(names)
+    steps: list[tuple[str, int, float]] = []
+
+    def check(got: dict[str, str | None], what: str) -> None:
+        if got != expected:
+            wrong = sum(got.get(k) != v for k, v in expected.items())
+            raise CliError(f"demo: {what} returned {wrong} of {n} values wrong or missing")
+
+    async with SecretsManagerClient(
+        region=args.region or LOCAL_REGION,
+        endpoint_url=endpoint,
+        credentials=LOCAL_CREDENTIALS,
+        max_connections=args.concurrency,
+    ) as client:
+        limit = asyncio.Semaphore(args.concurrency)
+
+        async def create(name: str) -> None:
+            async with limit:
+                await client.create_secret(name=name, secret_string=expected[name])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(create(name) for name in names))
+        steps.append(("create_secret, concurrently", n, time.perf_counter() - started))
+
+        started = time.perf_counter()
+        result = await client.get_secret_values(names)
+        steps.append(("get_secret_values (bulk)", n, time.perf_counter() - started))
+        check({i: e.secret_string for i, e in result.values.items()}, "get_secret_values")
+
+        async with SecretCache(client, max_size=max(1024, n)) as cache:
+            started = time.perf_counter()
+            (await cache.warm(names)).raise_for_errors()
+            steps.append(("SecretCache.warm (one bulk fetch)", n, time.perf_counter() - started))
+            started = time.perf_counter()
+            got = await asyncio.gather(*(cache.get_secret_string(i) for i in names))
+            elapsed = time.perf_counter() - started
+            stats = cache.stats
+            check(dict(zip(names, got, strict=True)), "SecretCache")
+            label = f"SecretCache reads: {stats.hits} hits, {stats.misses} misses"
+            steps.append((label, n, elapsed))
+
+        started = time.perf_counter()
+        listed = 0
+        async for _ in _list_entries(client, _filters([("name", run + "/")])):
+            listed += 1
+        steps.append(("paginate_list_secrets", listed, time.perf_counter() - started))
+    return steps
