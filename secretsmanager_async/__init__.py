@@ -3,8 +3,11 @@
 Everything public is importable from here; the modules behind it are private.
 """
 
+from ._bulk import BulkResult
+from ._cache import CacheStats, SecretCache
 from ._client import SecretsManagerClient
 from ._config import ClientConfig
+from ._credentials.aiobotocore import AioBotocoreCredentialsProvider
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
 from ._http import CallContext, HttpRequest, HttpResponse
@@ -75,6 +78,7 @@ from ._models import (
     ValidateResourcePolicyResponse,
     ValidationErrorsEntry,
 )
+from ._paginators import Paginator
 from ._protocol import ResponseMetadata
 from ._version import __version__
 from .exceptions import (
@@ -84,6 +88,7 @@ from .exceptions import (
     ConnectError,
     ConnectionClosedError,
     ConnectTimeoutError,
+    CredentialRetrievalError,
     DecryptionFailure,
     EncryptionFailure,
     InternalServiceError,
@@ -107,10 +112,13 @@ from .exceptions import (
 
 __all__ = [
     "APIErrorType",
+    "AioBotocoreCredentialsProvider",
     "AssociateCrossAccountReplicaRequest",
     "AssociateCrossAccountReplicaResponse",
     "BatchGetSecretValueRequest",
     "BatchGetSecretValueResponse",
+    "BulkResult",
+    "CacheStats",
     "CallContext",
     "CallTimeoutError",
     "CancelRotateSecretRequest",
@@ -123,6 +131,7 @@ __all__ = [
     "ConnectionClosedError",
     "CreateSecretRequest",
     "CreateSecretResponse",
+    "CredentialRetrievalError",
     "Credentials",
     "CredentialsProvider",
     "CrossAccountPrimaryType",
@@ -163,6 +172,7 @@ __all__ = [
     "Middleware",
     "MiddlewareStack",
     "NoCredentialsError",
+    "Paginator",
     "ParamValidationError",
     "PreconditionNotMetException",
     "PublicPolicyException",
@@ -187,6 +197,7 @@ __all__ = [
     "RotateSecretRequest",
     "RotateSecretResponse",
     "RotationRulesType",
+    "SecretCache",
     "SecretListEntry",
     "SecretValueEntry",
     "SecretVersionsListEntry",

@@ -1,0 +1,61 @@
+"""Typed usage of the public API, checked by ``mypy --strict`` (nox -s typecheck).
+
+Not collected by pytest (no test_ prefix); it only has to type-check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from secretsmanager_async import (
+    ClientConfig,
+    Credentials,
+    Filter,
+    GetSecretValueResponse,
+    HttpRequest,
+    HttpResponse,
+    ResourceNotFoundException,
+    ResponseMetadata,
+    SecretListEntry,
+    SecretsManagerClient,
+    ServiceError,
+    Tag,
+)
+from secretsmanager_async._middleware.base import Handler
+
+
+class Timing:
+    name = "timing"
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        return await next(request)
+
+
+async def usage() -> None:
+    client = SecretsManagerClient(
+        region="us-east-1",
+        credentials=Credentials("AKID", "SECRET"),
+        config=ClientConfig(max_attempts=5, retry_mode="adaptive"),
+    )
+    client.middleware.insert_after("retry", Timing())
+    async with client:
+        value: GetSecretValueResponse = await client.get_secret_value(secret_id="x")
+        text: str | None = value.secret_string
+        blob: bytes | None = value.secret_binary
+        created: dt.datetime | None = value.created_date
+        meta: ResponseMetadata = value.metadata
+        attempts: int = meta.attempts
+        await client.create_secret(name="n", secret_string="s", tags=[Tag(key="k", value="v")])
+        page = await client.list_secrets(filters=[Filter(key="name", values=["app/"])])
+        entries: list[SecretListEntry] = page.secret_list or []
+        try:
+            await client.describe_secret(secret_id="missing")
+        except ResourceNotFoundException as e:
+            code: str = e.code
+            request_id: str | None = e.request_id
+        except ServiceError as e:
+            status: int = e.status_code
+        async for secret in client.paginate_list_secrets().items():
+            name: str | None = secret.name
+        bulk = await client.get_secret_values(["a", "b"])
+        del text, blob, created, attempts, entries, bulk, name
