@@ -2,8 +2,9 @@
 
 A paginator follows ``NextToken`` until the service stops sending one. An empty page that
 carries a token is not the end (the service may return empty pages while it scans), so only
-the token decides. ``max_pages`` and ``max_items`` stop early; :attr:`Paginator.resume_token`
-then says where to pick up, including in the middle of a page.
+the token decides; an empty-string token (some implementations send one) counts as absent,
+as it could not be sent back. ``max_pages`` and ``max_items`` stop early;
+:attr:`Paginator.resume_token` then says where to pick up, even in the middle of a page.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ class Paginator(Generic[P, T]):
         while True:
             page = await self._fetch(token)
             pages += 1
-            next_token = page.next_token
+            # "" cannot be sent back (the model's minimum length is 1): treat it as absent
+            next_token = page.next_token or None
             items = self._items_of(page)
             if skip:
                 items = items[skip:]
