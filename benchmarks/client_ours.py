@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import Any
 
 from secretsmanager_async import SecretsManagerClient, __version__
@@ -59,9 +58,11 @@ class Client:
         bulk = getattr(self._client, "get_secret_values", None)
         if bulk is not None:
             result = await bulk(ids)
-            if isinstance(result, Mapping):
-                return {name: _text(item) for name, item in result.items()}
-            return {item.name: _text(item) for item in result}
+            keys = list(result)
+            if keys and isinstance(keys[0], str):
+                # mapping-like (BulkResult): iterates the requested ids; [] raises an id's error
+                return {key: _text(result[key]) for key in keys}
+            return {item.name: _text(item) for item in keys}
         limit = asyncio.Semaphore(_FALLBACK_LIMIT)
 
         async def one(secret_id: str) -> tuple[str, str]:

@@ -214,7 +214,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     entry[key] = statistics.median(x[key] for x in ok)
             rounds.append({"order": order, "results": results})
             summary = ", ".join(
-                f"{c} {results[c].get('cpu_us_per_call', float('nan')):.0f}µs/call" for c in order
+                f"{c} {results[c]['cpu_us_per_call']:.0f}µs/call"
+                if "cpu_us_per_call" in results[c]
+                else f"{c} error"
+                for c in order
             )
             print(f"  round {r + 1}/{args.rounds}: {summary}", file=sys.stderr)
     return {"clients": clients, "rounds": rounds, "machine": machine_info(python, env)}
@@ -383,6 +386,12 @@ def render_markdown(result: dict[str, Any]) -> str:
     for c in shown:
         if clients[c]["status"] != "ok":
             notes.append(f"{names[c]}: {clients[c]['status']}: {clients[c]['reason']}")
+        elif clients[c].get("errors"):
+            errors = clients[c]["errors"]
+            notes.append(
+                f"{names[c]}: failed in {len(errors)} of {s['rounds']} rounds "
+                f"(medians are over the others): {errors[0]}"
+            )
     notes.append(f"Versions: {versions}.")
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
 
