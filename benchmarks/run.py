@@ -129,7 +129,7 @@ def median_or_none(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
-def machine_info(python: str, env: dict[str, str]) -> dict[str, Any]:
+def machine_info(python: str, env: dict[str, str], load_before: float) -> dict[str, Any]:
     cpu = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -154,6 +154,8 @@ def machine_info(python: str, env: dict[str, str]) -> dict[str, Any]:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        # other work on the machine is the main source of noise: how busy it was before
+        "load_average_1min": load_before,
         "platform": platform.platform(),
         "python": version,
         "python_executable": python,
@@ -162,6 +164,7 @@ def machine_info(python: str, env: dict[str, str]) -> dict[str, Any]:
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     env = bench_env()
     python = args.python
     steady_opts = [
@@ -220,7 +223,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 for c in order
             )
             print(f"  round {r + 1}/{args.rounds}: {summary}", file=sys.stderr)
-    return {"clients": clients, "rounds": rounds, "machine": machine_info(python, env)}
+    return {"clients": clients, "rounds": rounds, "machine": machine_info(python, env, load_before)}
 
 
 def summarise(raw: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -372,6 +375,11 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"commit {m['commit']}; {s['mode']} mode: {s['rounds']} rounds, "
         f"{s['calls']:,} calls at concurrency 64 per round.",
     ]
+    if m.get("load_average_1min", 0) > 0.5 * (m["cores"] or 1):
+        notes.append(
+            f"The machine was busy with other work (load average {m['load_average_1min']:.1f} "
+            f"on {m['cores']} cores before the run): expect noise."
+        )
     base = result["baseline"]
     if base["cold_start_ms"] is not None:
         notes.append(
