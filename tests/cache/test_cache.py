@@ -333,7 +333,7 @@ def test_settings_are_validated(sm: SecretsManagerClient) -> None:
         {"stale_if_error": -1},
         {"error_backoff": (2.0, 1.0)},
     ):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="must"):
             SecretCache(sm, **kwargs)  # type: ignore[arg-type]
 
 
