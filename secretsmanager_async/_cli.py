@@ -350,15 +350,24 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[SecretsManagerC
         ) as client:
             yield client
         return
-    from ._local import LOCAL_CREDENTIALS, LOCAL_REGION, LocalEndpoint
+    from ._local import LocalEndpoint
 
     with LocalEndpoint() as local:
-        async with SecretsManagerClient(
-            region=args.region or LOCAL_REGION,
-            endpoint_url=local.url,
-            credentials=LOCAL_CREDENTIALS,
-        ) as client:
+        async with SecretsManagerClient(**local_settings(args, local.url)) as client:
             yield client
+
+
+def local_settings(args: argparse.Namespace, endpoint_url: str) -> dict[str, Any]:
+    """Client settings for a local endpoint: nothing taken from the AWS configuration."""
+    from ._local import LOCAL_CREDENTIALS, LOCAL_REGION
+
+    return {
+        "region": args.region or LOCAL_REGION,
+        "endpoint_url": endpoint_url,
+        "credentials": LOCAL_CREDENTIALS,
+        # AWS_PROFILE may name a profile this machine lacks; "default" may be absent freely.
+        "profile": "default",
+    }
 
 
 # -- get ----------------------------------------------------------------------------------------
@@ -849,7 +858,6 @@ async def _demo_steps(args: argparse.Namespace, endpoint: str) -> list[tuple[str
 
     from ._cache import SecretCache
     from ._client import SecretsManagerClient
-    from ._local import LOCAL_CREDENTIALS, LOCAL_REGION
 
     run = f"demo/{random_source.token_hex(4)}"
     names = [f"{run}/secret-{i:04d}" for i in range(args.count)]
@@ -862,12 +870,8 @@ async def _demo_steps(args: argparse.Namespace, endpoint: str) -> list[tuple[str
             wrong = sum(got.get(k) != v for k, v in expected.items())
             raise CliError(f"demo: {what} returned {wrong} of {n} values wrong or missing")
 
-    async with SecretsManagerClient(
-        region=args.region or LOCAL_REGION,
-        endpoint_url=endpoint,
-        credentials=LOCAL_CREDENTIALS,
-        max_connections=args.concurrency,
-    ) as client:
+    settings = local_settings(args, endpoint)
+    async with SecretsManagerClient(**settings, max_connections=args.concurrency) as client:
         limit = asyncio.Semaphore(args.concurrency)
 
         async def create(name: str) -> None:

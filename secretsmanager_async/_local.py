@@ -8,6 +8,7 @@ ends. moto is an optional dependency: ``pip install 'secretsmanager-async[local]
 from __future__ import annotations
 
 import logging
+import os
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,11 @@ LOCAL_CREDENTIALS = Credentials("AKIDLOCALENDPOINT", "local-endpoint-dummy-secre
 
 INSTALL_HINT = "pip install 'secretsmanager-async[local]'"
 
+# moto's server runs botocore code in this process, which fails every request when these name
+# a profile the machine lacks; the local endpoint needs no profile, so they are hidden from it
+# while it runs (and put back on stop, for whatever runs after, such as `exec`'s command).
+_HIDDEN_WHILE_RUNNING = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+
 
 class LocalEndpointUnavailable(ConfigurationError):
     """The embedded local endpoint needs moto, which is not installed."""
@@ -34,6 +40,7 @@ class LocalEndpoint:
 
     def __init__(self) -> None:
         self._server: Any = None
+        self._hidden: dict[str, str] = {}
         self.url = ""
 
     def start(self) -> str:
@@ -46,8 +53,15 @@ class LocalEndpoint:
             ) from e
         # werkzeug logs one INFO line per request; a demo makes hundreds.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        for name in _HIDDEN_WHILE_RUNNING:
+            if name in os.environ:
+                self._hidden[name] = os.environ.pop(name)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
+        try:
+            server.start()
+        except BaseException:
+            self.stop()
+            raise
         self._server = server
         host, port = server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -58,6 +72,8 @@ class LocalEndpoint:
         server, self._server = self._server, None
         if server is not None:
             server.stop()
+        os.environ.update(self._hidden)
+        self._hidden.clear()
 
     def __enter__(self) -> Self:
         self.start()

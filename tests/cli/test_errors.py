@@ -29,8 +29,10 @@ def test_debug_shows_the_traceback(cli: Run) -> None:
     assert result.returncode == 1
     stderr = result.stderr.decode()
     assert "Traceback (most recent call last)" in stderr
-    assert stderr.rstrip().splitlines()[-1].startswith(
-        "secretsmanager-async: error: ResourceNotFoundException"
+    assert (
+        stderr.rstrip()
+        .splitlines()[-1]
+        .startswith("secretsmanager-async: error: ResourceNotFoundException")
     )
 
 

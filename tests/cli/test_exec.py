@@ -8,7 +8,10 @@ from typing import Any
 
 from .conftest import Run
 
-SHOW_ENV = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ['DB_USER', 'TOKEN', 'KEEP']}))"
+SHOW_ENV = (
+    "import json, os; "
+    "print(json.dumps({k: os.environ.get(k) for k in ['DB_USER', 'TOKEN', 'KEEP']}))"
+)
 
 
 def test_exec_injects_whole_values_and_json_keys(

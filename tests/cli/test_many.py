@@ -37,11 +37,13 @@ def test_get_many_json(cli: Run, seeded: str) -> None:
 
 def test_get_many_filter_env_format(cli: Run, seeded: str) -> None:
     """--filter name=prefix fetches every match; env lines quote what needs quoting."""
-    result = cli("get-many", "--filter", f"name={seeded}", "--format", "env", "--strip-prefix", seeded)
+    result = cli(
+        "get-many", "--filter", f"name={seeded}", "--format", "env", "--strip-prefix", seeded
+    )
     assert result.returncode == 0, result.stderr
     lines = sorted(result.stdout.decode().splitlines())
     assert lines == [
-        "API_KEY=\"it's plain\"",
+        'API_KEY="it\'s plain"',
         'DB_PASSWORD="pa\\$\\$ \\"w0rd\\"\\nline2"',
         "TOKEN=abc123",
     ]
@@ -49,7 +51,9 @@ def test_get_many_filter_env_format(cli: Run, seeded: str) -> None:
 
 def test_get_many_export_round_trips_through_the_shell(cli: Run, seeded: str) -> None:
     """export lines, eval'd by sh, give back exactly the stored values."""
-    result = cli("get-many", "--filter", f"name={seeded}", "--format", "export", "--strip-prefix", seeded)
+    result = cli(
+        "get-many", "--filter", f"name={seeded}", "--format", "export", "--strip-prefix", seeded
+    )
     assert result.returncode == 0, result.stderr
     script = result.stdout.decode() + 'printf "%s\\0" "$DB_PASSWORD" "$API_KEY" "$TOKEN"'
     out = subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout
@@ -93,9 +97,7 @@ def test_progress_only_when_stderr_is_a_terminal(
 
     controller, terminal = pty.openpty()
     try:
-        proc = subprocess.Popen(
-            args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=terminal
-        )
+        proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=terminal)
         os.close(terminal)
         terminal = -1
         seen = b""
