@@ -314,11 +314,13 @@ def _type(field: str, expected: str, value: object) -> NoReturn:
     _fail(field, f"expected {expected} (got {type(value).__name__})")
 
 
-def _length(field: str, n: int | None, low: int | None, high: int | None, unit: str) -> NoReturn:
-    # n is None for secret members: even their length is not reported.
-    got = "" if n is None else f" (got {n})"
-    if low is not None and (n is None or n < low):
-        _fail(field, f"length must be at least {low} {unit}{got}")
+def _length(
+    field: str, n: int, low: int | None, high: int | None, unit: str, *, hide: bool = False
+) -> NoReturn:
+    # hide: a secret member, whose length is not reported either
+    got = "" if hide else f" (got {n})"
+    if low is not None and n < low:
+        _fail(field, f"length must be at least {low} {unit[:-1] if low == 1 else unit}{got}")
     _fail(field, f"length must be at most {high} {unit}{got}")
 
 
@@ -380,8 +382,10 @@ class ValidatorWriter:
             out += self.check(indent, f"not isinstance({var}, {py})", fail)
             if low is not None or high is not None:
                 unit = py_str("characters" if kind == "string" else "bytes")
-                shown = "None" if shape.get("sensitive") else f"len({var})"
-                fail = self.call(inner, "_length", [where, shown, str(low), str(high), unit])
+                args = [where, f"len({var})", str(low), str(high), unit]
+                if shape.get("sensitive"):
+                    args.append("hide=True")
+                fail = self.call(inner, "_length", args)
                 out += self.check(indent, bounds_test(f"len({var})", low, high), fail)
         elif kind in ("integer", "long"):
             fail = self.call(inner, "_type", [where, py_str("int"), var])

@@ -131,7 +131,8 @@ class Operation(Generic[I, O]):
         except Exception as exc:  # ValueError, UnicodeDecodeError, RecursionError, ...
             raise ResponseParseError(f"{self.name}: response body is not valid JSON") from exc
         if type(data) is not dict:
-            raise ResponseParseError(f"{self.name}: response body is not a JSON object")
+            message = f"{self.name}: response body is not a JSON object"
+            raise ResponseParseError(message) from TypeError(f"got {type(data).__name__}")
         structure = codec.structure
         if structure is None:
             return cast(O, None)

@@ -57,11 +57,13 @@ def _type(field: str, expected: str, value: object) -> NoReturn:
     _fail(field, f"expected {expected} (got {type(value).__name__})")
 
 
-def _length(field: str, n: int | None, low: int | None, high: int | None, unit: str) -> NoReturn:
-    # n is None for secret members: even their length is not reported.
-    got = "" if n is None else f" (got {n})"
-    if low is not None and (n is None or n < low):
-        _fail(field, f"length must be at least {low} {unit}{got}")
+def _length(
+    field: str, n: int, low: int | None, high: int | None, unit: str, *, hide: bool = False
+) -> NoReturn:
+    # hide: a secret member, whose length is not reported either
+    got = "" if hide else f" (got {n})"
+    if low is not None and n < low:
+        _fail(field, f"length must be at least {low} {unit[:-1] if low == 1 else unit}{got}")
     _fail(field, f"length must be at most {high} {unit}{got}")
 
 
@@ -290,13 +292,13 @@ def validate_create_secret_request(obj: CreateSecretRequest) -> None:
         if not isinstance(v7, bytes):
             _type("secret_binary", "bytes", v7)
         if not 1 <= len(v7) <= 65536:
-            _length("secret_binary", None, 1, 65536, "bytes")
+            _length("secret_binary", len(v7), 1, 65536, "bytes", hide=True)
     v8 = obj.secret_string
     if v8 is not None:
         if not isinstance(v8, str):
             _type("secret_string", "str", v8)
         if not 1 <= len(v8) <= 65536:
-            _length("secret_string", None, 1, 65536, "characters")
+            _length("secret_string", len(v8), 1, 65536, "characters", hide=True)
     v9 = obj.tags
     if v9 is not None:
         if not isinstance(v9, list):
@@ -566,13 +568,13 @@ def validate_put_secret_value_request(obj: PutSecretValueRequest) -> None:
         if not isinstance(v1, str):
             _type("rotation_token", "str", v1)
         if not 36 <= len(v1) <= 256:
-            _length("rotation_token", None, 36, 256, "characters")
+            _length("rotation_token", len(v1), 36, 256, "characters", hide=True)
     v2 = obj.secret_binary
     if v2 is not None:
         if not isinstance(v2, bytes):
             _type("secret_binary", "bytes", v2)
         if not 1 <= len(v2) <= 65536:
-            _length("secret_binary", None, 1, 65536, "bytes")
+            _length("secret_binary", len(v2), 1, 65536, "bytes", hide=True)
     v3 = obj.secret_id
     if v3 is None:
         _fail("secret_id", "is required")
@@ -585,7 +587,7 @@ def validate_put_secret_value_request(obj: PutSecretValueRequest) -> None:
         if not isinstance(v4, str):
             _type("secret_string", "str", v4)
         if not 1 <= len(v4) <= 65536:
-            _length("secret_string", None, 1, 65536, "characters")
+            _length("secret_string", len(v4), 1, 65536, "characters", hide=True)
     v5 = obj.version_stages
     if v5 is not None:
         if not isinstance(v5, list):
@@ -782,7 +784,7 @@ def validate_update_secret_request(obj: UpdateSecretRequest) -> None:
         if not isinstance(v3, bytes):
             _type("secret_binary", "bytes", v3)
         if not 1 <= len(v3) <= 65536:
-            _length("secret_binary", None, 1, 65536, "bytes")
+            _length("secret_binary", len(v3), 1, 65536, "bytes", hide=True)
     v4 = obj.secret_id
     if v4 is None:
         _fail("secret_id", "is required")
@@ -795,7 +797,7 @@ def validate_update_secret_request(obj: UpdateSecretRequest) -> None:
         if not isinstance(v5, str):
             _type("secret_string", "str", v5)
         if not 1 <= len(v5) <= 65536:
-            _length("secret_string", None, 1, 65536, "characters")
+            _length("secret_string", len(v5), 1, 65536, "characters", hide=True)
     v6 = obj.type
     if v6 is not None:
         if not isinstance(v6, str):
