@@ -5,10 +5,11 @@ The middleware stack speaks only these; aiohttp appears nowhere above the transp
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 
 import attrs
+
+from ._ids import uuid4
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
@@ -26,7 +27,7 @@ class CallContext:
     """Per-call state shared by the stages of one operation call (all attempts)."""
 
     operation: str
-    invocation_id: str = attrs.field(factory=lambda: str(uuid.uuid4()))
+    invocation_id: str = attrs.field(factory=uuid4)
     #: attempts made so far, set by the retry stage
     attempts: int = 0
     #: seconds slept between attempts, set by the retry stage

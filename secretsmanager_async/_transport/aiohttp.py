@@ -47,8 +47,8 @@ class AiohttpTransport:
         self._ca_bundle = ca_bundle
         self._verify_ssl = verify_ssl
         self._trust_env = trust_env
-        # yarl parses a URL string in microseconds; our URLs repeat, so parse each once
-        self._urls: dict[str, URL] = {}
+        # A URL string parses (and its proxy resolves) once: our URLs repeat on every call.
+        self._urls: dict[str, tuple[URL, URL | None]] = {}
 
     @property
     def session_created(self) -> bool:
@@ -74,16 +74,24 @@ class AiohttpTransport:
             session = self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
-                trust_env=self._trust_env,
-                # we send our own User-Agent; skip aiohttp's defaults we do not need
+                # We send our own User-Agent; skip aiohttp's defaults we do not need.
                 skip_auto_headers=("User-Agent",),
+                # With trust_env, aiohttp reads netrc and proxy settings in a worker thread on
+                # EVERY request; we resolve the proxy once per URL instead (_target).
+                trust_env=False,
             )
         return session
 
+    def _target(self, url_text: str) -> tuple[URL, URL | None]:
+        target = self._urls.get(url_text)
+        if target is None:
+            url = URL(url_text, encoded=True)
+            proxy = _env_proxy(url) if self._trust_env else None
+            target = self._urls[url_text] = (url, proxy)
+        return target
+
     async def send(self, request: HttpRequest) -> HttpResponse:
-        url = self._urls.get(request.url)
-        if url is None:
-            url = self._urls[request.url] = URL(request.url, encoded=True)
+        url, proxy = self._target(request.url)
         session = self._get_session()
         with _map_errors():
             async with session.request(
@@ -93,6 +101,7 @@ class AiohttpTransport:
                 headers=request.headers,
                 timeout=self._timeout,
                 allow_redirects=False,
+                proxy=proxy,
             ) as response:
                 body = await response.read()
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
@@ -102,6 +111,17 @@ class AiohttpTransport:
         session = self._session
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+def _env_proxy(url: URL) -> URL | None:
+    """The proxy for ``url`` from HTTP(S)_PROXY / NO_PROXY, as curl and botocore read them."""
+    import urllib.request
+
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme or "https")
+    if not proxy or urllib.request.proxy_bypass(url.host or ""):
+        return None
+    return URL(proxy)
 
 
 @contextmanager
