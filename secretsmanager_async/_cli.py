@@ -30,7 +30,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -123,11 +123,35 @@ def describe_error(exc: BaseException) -> str:
 
 def _async(
     handler: Callable[[argparse.Namespace], Coroutine[Any, Any, int]],
+    *,
+    local_by_default: bool = False,
 ) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return asyncio.run(handler(args))
+        with local_endpoint(args, by_default=local_by_default):
+            return asyncio.run(handler(args))
 
     return run
+
+
+@contextlib.contextmanager
+def local_endpoint(args: argparse.Namespace, *, by_default: bool = False) -> Iterator[None]:
+    """With ``--local`` (or ``by_default`` and no ``--endpoint-url``), run the embedded
+    endpoint around the command and point ``args`` at it.
+
+    It starts and stops outside the event loop: both block (the stop for up to half a second)
+    and nothing else should wait on them.
+    """
+    if not args.local and not (by_default and args.endpoint_url is None):
+        yield
+        return
+    from ._local import LocalEndpoint
+
+    started = time.perf_counter()
+    with LocalEndpoint() as local:
+        args.local = True
+        args.endpoint_url = local.url
+        args.local_start_seconds = time.perf_counter() - started
+        yield
 
 
 # -- the parser ---------------------------------------------------------------------------------
@@ -270,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("demo", "try the library on an embedded local endpoint (no AWS needed)")
     p.add_argument("--count", type=int, default=300, help="secrets to create (default: 300)")
     p.add_argument("--concurrency", type=int, default=64, help="requests in flight (default: 64)")
-    p.set_defaults(run=_async(cmd_demo))
+    p.set_defaults(run=_async(cmd_demo, local_by_default=True))
     return parser
 
 
@@ -341,20 +365,19 @@ def parse_secret_mapping(text: str) -> tuple[str, str | None, str]:
 
 @contextlib.asynccontextmanager
 async def open_client(args: argparse.Namespace) -> AsyncIterator[SecretsManagerClient]:
-    """A client for the global options; with ``--local``, on a fresh embedded endpoint."""
+    """A client for the global options (see :func:`local_endpoint` for ``--local``)."""
     from ._client import SecretsManagerClient
 
-    if not args.local:
-        async with SecretsManagerClient(
-            region=args.region, endpoint_url=args.endpoint_url, profile=args.profile
-        ) as client:
-            yield client
-        return
-    from ._local import LocalEndpoint
-
-    with LocalEndpoint() as local:
-        async with SecretsManagerClient(**local_settings(args, local.url)) as client:
-            yield client
+    if args.local:
+        settings = local_settings(args, args.endpoint_url)
+    else:
+        settings = {
+            "region": args.region,
+            "endpoint_url": args.endpoint_url,
+            "profile": args.profile,
+        }
+    async with SecretsManagerClient(**settings) as client:
+        yield client
 
 
 def local_settings(args: argparse.Namespace, endpoint_url: str) -> dict[str, Any]:
@@ -776,7 +799,8 @@ def cmd_exec(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         raise CliError("exec: no command given; put it after --")
-    injected = asyncio.run(_exec_environment(args, args.secret))
+    with local_endpoint(args):
+        injected = asyncio.run(_exec_environment(args, args.secret))
     env = dict(os.environ)
     env.update(injected)
     sys.stdout.flush()
@@ -824,17 +848,12 @@ async def cmd_demo(args: argparse.Namespace) -> int:
     if args.count < 1 or args.concurrency < 1:
         raise CliError("demo: --count and --concurrency must be at least 1")
     t0 = time.perf_counter()
-    with contextlib.ExitStack() as stack:
-        endpoint = args.endpoint_url
-        steps: list[tuple[str, int | None, float]] = []
-        if endpoint is None:
-            from ._local import LocalEndpoint
-
-            endpoint = stack.enter_context(LocalEndpoint()).url
-            steps.append(("start the local endpoint (moto)", None, time.perf_counter() - t0))
-        steps += await _demo_steps(args, endpoint)
-        # Report before stopping the endpoint: its shutdown waits out a 0.5 s poll interval.
-        _print_demo(steps, time.perf_counter() - t0, endpoint, args.endpoint_url is None)
+    steps: list[tuple[str, int | None, float]] = []
+    if args.local:
+        steps.append(("start the local endpoint (moto)", None, args.local_start_seconds))
+    steps += await _demo_steps(args, args.endpoint_url)
+    total = time.perf_counter() - t0 + (args.local_start_seconds if args.local else 0.0)
+    _print_demo(steps, total, args.endpoint_url, args.local)
     return EXIT_OK
 
 
