@@ -79,3 +79,32 @@ def test_export_quoting_survives_the_shell() -> None:
 def test_format_table() -> None:
     """Columns are padded to the widest cell; no trailing spaces."""
     assert format_table([("A", "BB"), ("ccc", "d")]) == "A    BB\nccc  d\n"
+
+
+def test_rotation_column() -> None:
+    """The ROTATION column: off, every N days, a schedule, or the pending deletion."""
+    import datetime as dt
+
+    from secretsmanager_async._cli import _rotation
+    from secretsmanager_async._models import RotationRulesType, SecretListEntry
+
+    assert _rotation(SecretListEntry(name="a")) == "off"
+    days = RotationRulesType(automatically_after_days=30)
+    assert _rotation(SecretListEntry(rotation_enabled=True, rotation_rules=days)) == (
+        "every 30 days"
+    )
+    cron = RotationRulesType(schedule_expression="rate(4 hours)")
+    assert _rotation(SecretListEntry(rotation_enabled=True, rotation_rules=cron)) == (
+        "rate(4 hours)"
+    )
+    gone = SecretListEntry(deleted_date=dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc))
+    assert _rotation(gone) == "scheduled for deletion 2030-01-02 03:04:05Z"
+
+
+def test_plain_never_carries_secret_material() -> None:
+    """Model printing drops value fields even if a response model has them."""
+    from secretsmanager_async._cli import plain
+    from secretsmanager_async._models import GetSecretValueResponse
+
+    data = plain(GetSecretValueResponse(name="n", secret_string="s3cr3t", secret_binary=b"b"))
+    assert data == {"name": "n"}
