@@ -212,7 +212,7 @@ def _is_dict(t: Any) -> bool:
 
 
 def _dict_structure_factory(t: Any, conv: Converter) -> Callable[[Any, Any], Any]:
-    mapping = make_mapping_structure_fn(t, conv)
+    mapping = make_mapping_structure_fn(t, conv, detailed_validation=conv.detailed_validation)
 
     def structure_dict(value: Any, _: Any) -> Any:
         if type(value) is not dict:
