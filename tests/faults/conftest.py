@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import socket
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -52,3 +57,46 @@ async def secret(moto_server: MotoServer) -> str:
     async with open_client(moto_server.url) as client:
         await client.create_secret(name=name, secret_string="initial")
     return name
+
+
+@dataclass
+class MotoProcess:
+    """moto's server in its own process: its own core and its own memory."""
+
+    port: int
+    url: str
+
+
+@pytest.fixture(scope="session")
+def moto_process() -> Iterator[MotoProcess]:
+    """moto's server as a subprocess on 127.0.0.1, for the soak.
+
+    The soak runs moto out of process so that, on a 2-core CI box, moto and the client run in
+    parallel instead of sharing one GIL, and so that tracemalloc sees only the client's memory.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("moto's server process did not start")
+                time.sleep(0.05)
+        yield MotoProcess(port, f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
