@@ -161,8 +161,17 @@ def _is_optional(t: Any) -> bool:
     return _optional_inner(t) is not None
 
 
+def _structure_optional_str(value: Any, _: Any) -> str | None:
+    # most response members are optional strings: one call per field instead of two
+    if value is None or isinstance(value, str):
+        return value
+    raise WireTypeError(f"expected a string, got {_json_type(value)}")
+
+
 def _optional_structure_factory(t: Any, conv: Converter) -> Callable[[Any, Any], Any]:
     inner = _optional_inner(t)
+    if inner is str:
+        return _structure_optional_str
     handler = conv.get_structure_hook(inner)
 
     def structure_optional(value: Any, _: Any) -> Any:

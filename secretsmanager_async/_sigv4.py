@@ -133,6 +133,12 @@ def derive_signing_key(secret_access_key: str, date: str, region: str, service: 
 
 def format_amz_date(now: dt.datetime) -> str:
     """``now`` as the ``X-Amz-Date`` value (``YYYYMMDDTHHMMSSZ``, UTC). ``now`` must be aware."""
+    return _format_amz_date(now)
+
+
+# The signing stage passes one datetime for a whole second: format it once.
+@functools.lru_cache(maxsize=4)
+def _format_amz_date(now: dt.datetime) -> str:
     tz = now.tzinfo
     if tz is not _UTC:
         if tz is None:
@@ -299,4 +305,4 @@ def sign(
         f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
         f"SignedHeaders={signed_headers}, Signature={signature}"
     )
-    return attrs.evolve(request, headers=headers)
+    return request.with_headers(headers)

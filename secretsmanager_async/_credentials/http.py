@@ -7,11 +7,12 @@ through the transport's one mapping function.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from .._transport.aiohttp import _map_errors
+from .._transport.aiohttp import _map_error
 
 
 class AiohttpCredentialsHttp:
@@ -64,7 +65,7 @@ class AiohttpCredentialsHttp:
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
         session = self._get_session()
-        with _map_errors():
+        try:
             async with session.request(
                 method,
                 url,
@@ -75,6 +76,8 @@ class AiohttpCredentialsHttp:
             ) as response:
                 payload = await response.read()
                 return response.status, response.headers, payload
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            raise _map_error(e) from e
 
     async def aclose(self) -> None:
         """Close the private session, if one was created."""

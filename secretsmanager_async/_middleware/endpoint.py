@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
-
 from .._http import HttpRequest, HttpResponse
 from .base import Handler
 
@@ -24,4 +22,4 @@ class EndpointStage:
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         if request.url:
             return await next(request)
-        return await next(attrs.evolve(request, url=self.url))
+        return await next(request.with_url(self.url))

@@ -183,7 +183,7 @@ class RetryStage:
             if limiter is not None:
                 await limiter.acquire(self._sleep)
             try:
-                response = await next(attrs.evolve(request, headers=headers))
+                response = await next(request.with_headers(headers))
             except SecretsManagerError as error:
                 kind = classify(error)
                 if limiter is not None:

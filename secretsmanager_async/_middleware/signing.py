@@ -53,11 +53,20 @@ class SigningStage:
         self.service = service
         self._clock = clock
         self.clock_offset = 0.0
+        self._second = -1
+        self._now = dt.datetime.fromtimestamp(0, dt.timezone.utc)
         self._keys = SigningKeyCache()
 
     def now(self) -> dt.datetime:
-        """The signing time: the local clock corrected by the learned offset."""
-        return dt.datetime.fromtimestamp(self._clock() + self.clock_offset, dt.timezone.utc)
+        """The signing time: the local clock corrected by the learned offset.
+
+        SigV4 dates have one-second resolution, so one datetime serves a whole second.
+        """
+        second = int(self._clock() + self.clock_offset)
+        if second != self._second:
+            self._second = second
+            self._now = dt.datetime.fromtimestamp(second, dt.timezone.utc)
+        return self._now
 
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         credentials = await self.credentials()

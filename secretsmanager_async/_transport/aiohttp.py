@@ -1,6 +1,6 @@
 """The aiohttp transport: the only module that imports aiohttp.
 
-aiohttp's exceptions are mapped to ours at exactly one boundary, :func:`_map_errors`, most
+aiohttp's exceptions are mapped to ours at exactly one boundary, :func:`_map_error`, most
 specific first, using aiohttp's typed timeout classes rather than message text.
 """
 
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import aiohttp
 from yarl import URL
@@ -92,20 +90,21 @@ class AiohttpTransport:
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         url, proxy = self._target(request.url)
-        session = self._get_session()
-        with _map_errors():
+        session = self._session or self._get_session()
+        try:
             async with session.request(
                 request.method,
                 url,
                 data=request.body,
                 headers=request.headers,
-                timeout=self._timeout,
                 allow_redirects=False,
                 proxy=proxy,
             ) as response:
                 body = await response.read()
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
                 return HttpResponse(response.status, response.headers, body)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            raise _map_error(e) from e
 
     async def close(self) -> None:
         session = self._session
@@ -124,27 +123,26 @@ def _env_proxy(url: URL) -> URL | None:
     return URL(proxy)
 
 
-@contextmanager
-def _map_errors() -> Iterator[None]:
-    try:
-        yield
-    except aiohttp.ConnectionTimeoutError as e:
-        raise exc.ConnectTimeoutError("timed out connecting to the endpoint") from e
-    except aiohttp.SocketTimeoutError as e:
-        raise exc.ReadTimeoutError("timed out reading the response") from e
-    except aiohttp.ClientConnectorError as e:
-        raise exc.ConnectError(f"cannot connect to {e.host}:{e.port}: {e.strerror}") from e
-    except aiohttp.ServerDisconnectedError as e:
-        raise exc.ConnectionClosedError("the server closed the connection") from e
-    except aiohttp.ClientPayloadError as e:
-        raise exc.ConnectionClosedError("the response body was incomplete") from e
-    except aiohttp.ClientResponseError as e:
-        raise exc.ConnectionClosedError(f"malformed HTTP response: {e.message}") from e
-    except aiohttp.ClientOSError as e:
-        raise exc.ConnectionClosedError(f"connection error: {e.strerror or e}") from e
-    except aiohttp.ClientError as e:
-        raise exc.TransportError(f"{type(e).__name__}: {e}") from e
-    except asyncio.TimeoutError as e:
-        raise exc.ReadTimeoutError("timed out waiting for the response") from e
-    except OSError as e:
-        raise exc.ConnectionClosedError(f"connection error: {e.strerror or e}") from e
+def _map_error(e: BaseException) -> exc.TransportError:
+    """Our error for an aiohttp (or socket) failure, the most specific match first."""
+    if isinstance(e, aiohttp.ConnectionTimeoutError):
+        return exc.ConnectTimeoutError("timed out connecting to the endpoint")
+    if isinstance(e, aiohttp.SocketTimeoutError):
+        return exc.ReadTimeoutError("timed out reading the response")
+    if isinstance(e, aiohttp.ClientConnectorError):
+        return exc.ConnectError(f"cannot connect to {e.host}:{e.port}: {e.strerror}")
+    if isinstance(e, aiohttp.ServerDisconnectedError):
+        return exc.ConnectionClosedError("the server closed the connection")
+    if isinstance(e, aiohttp.ClientPayloadError):
+        return exc.ConnectionClosedError("the response body was incomplete")
+    if isinstance(e, aiohttp.ClientResponseError):
+        return exc.ConnectionClosedError(f"malformed HTTP response: {e.message}")
+    if isinstance(e, aiohttp.ClientOSError):
+        return exc.ConnectionClosedError(f"connection error: {e.strerror or e}")
+    if isinstance(e, aiohttp.ClientError):
+        return exc.TransportError(f"{type(e).__name__}: {e}")
+    if isinstance(e, asyncio.TimeoutError):
+        return exc.ReadTimeoutError("timed out waiting for the response")
+    if isinstance(e, OSError):
+        return exc.ConnectionClosedError(f"connection error: {e.strerror or e}")
+    return exc.TransportError(f"{type(e).__name__}: {e}")
