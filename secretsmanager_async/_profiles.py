@@ -114,7 +114,18 @@ async def aload_shared_files(environ: Mapping[str, str] | None = None) -> Shared
     cached = _cache.get(key)
     if cached is not None:
         return cached
+    if not any(_has_content(path) for path in key):
+        # Common in containers and Lambda: no files. A stat is cheap; a worker thread is
+        # not (a cold start would pay for starting the thread pool).
+        return load_shared_files(environ)
     return await asyncio.to_thread(load_shared_files, environ)
+
+
+def _has_content(path: str) -> bool:
+    try:
+        return os.stat(path).st_size > 0
+    except OSError:
+        return False
 
 
 def _parse_files(config_path: str, credentials_path: str) -> SharedFiles:

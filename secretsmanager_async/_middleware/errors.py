@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import email.utils
-import html
 import json
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -59,14 +56,15 @@ def parse_error(response: HttpResponse) -> ServiceError:
     return error
 
 
-_XML_FIELD = re.compile(rb"<(Code|Message)>([^<]{0,2048})</\1>")
-
-
 def _xml_error(body: bytes) -> dict[str, str]:
     if not body.lstrip().startswith(b"<"):
         return {}
+    # imported here: rare, and not worth their import time on every cold start
+    import html
+    import re
+
     found: dict[str, str] = {}
-    for name, value in _XML_FIELD.findall(body):
+    for name, value in re.findall(rb"<(Code|Message)>([^<]{0,2048})</\1>", body):
         key = "code" if name == b"Code" else "message"
         found.setdefault(key, html.unescape(value.decode("utf-8", "replace")))
     return found
@@ -101,6 +99,8 @@ def server_date(headers: Mapping[str, str]) -> float | None:
     value = headers.get("date")
     if not value:
         return None
+    import email.utils  # only error responses need it
+
     try:
         return email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):

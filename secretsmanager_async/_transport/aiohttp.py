@@ -43,21 +43,25 @@ class AiohttpTransport:
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
         self._ca_bundle = ca_bundle
+        self._ssl_context: ssl.SSLContext | None = None
         self._verify_ssl = verify_ssl
         self._trust_env = trust_env
-        # A URL string parses (and its proxy resolves) once: our URLs repeat on every call.
-        self._urls: dict[str, tuple[URL, URL | None]] = {}
+        # A URL string parses (and its proxy and TLS settings resolve) once: our URLs repeat.
+        self._urls: dict[str, tuple[URL, URL | None, ssl.SSLContext | bool]] = {}
 
     @property
     def session_created(self) -> bool:
         """True once this transport created a session it must close."""
         return self._owns_session and self._session is not None and not self._session.closed
 
-    def _ssl(self) -> ssl.SSLContext | bool:
+    def _ssl(self, scheme: str) -> ssl.SSLContext | bool:
+        # Built only for https URLs: loading a CA bundle costs milliseconds at cold start.
         if not self._verify_ssl:
             return False
-        if self._ca_bundle:
-            return ssl.create_default_context(cafile=self._ca_bundle)
+        if self._ca_bundle and scheme == "https":
+            if self._ssl_context is None:
+                self._ssl_context = ssl.create_default_context(cafile=self._ca_bundle)
+            return self._ssl_context
         return True
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -66,7 +70,7 @@ class AiohttpTransport:
             connector = aiohttp.TCPConnector(
                 limit=self._max_connections,
                 limit_per_host=self._max_connections,
-                ssl=self._ssl(),
+                ssl=self._verify_ssl,
                 ttl_dns_cache=300,
             )
             session = self._session = aiohttp.ClientSession(
@@ -80,16 +84,16 @@ class AiohttpTransport:
             )
         return session
 
-    def _target(self, url_text: str) -> tuple[URL, URL | None]:
+    def _target(self, url_text: str) -> tuple[URL, URL | None, ssl.SSLContext | bool]:
         target = self._urls.get(url_text)
         if target is None:
             url = URL(url_text, encoded=True)
             proxy = _env_proxy(url) if self._trust_env else None
-            target = self._urls[url_text] = (url, proxy)
+            target = self._urls[url_text] = (url, proxy, self._ssl(url.scheme))
         return target
 
     async def send(self, request: HttpRequest) -> HttpResponse:
-        url, proxy = self._target(request.url)
+        url, proxy, tls = self._target(request.url)
         session = self._session or self._get_session()
         try:
             async with session.request(
@@ -99,6 +103,7 @@ class AiohttpTransport:
                 headers=request.headers,
                 allow_redirects=False,
                 proxy=proxy,
+                ssl=tls,
             ) as response:
                 body = await response.read()
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
