@@ -8,7 +8,8 @@ SecretsManagerError
 ├── ParamValidationError            bad call arguments, raised before anything is sent
 ├── ClientClosedError               a call on a closed client
 ├── TransportError                  the request did not get a complete HTTP response
-│   ├── ConnectError                connection refused / DNS / TLS failure
+│   ├── ConnectError                connection refused / DNS failure
+│   │   └── TLSError                certificate or TLS handshake failure (not retried)
 │   ├── ConnectTimeoutError
 │   ├── ReadTimeoutError            headers or body did not arrive in time
 │   ├── ConnectionClosedError       connection reset or closed mid-response
@@ -81,6 +82,12 @@ class TransportError(SecretsManagerError):
 
 class ConnectError(TransportError):
     """The connection could not be established."""
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed (an untrusted or mismatched certificate): retrying cannot help."""
+
+    is_retry_safe = False
 
 
 class ConnectTimeoutError(TransportError):
@@ -226,5 +233,6 @@ __all__ = [
     "ResponseParseError",
     "SecretsManagerError",
     "ServiceError",
+    "TLSError",
     "TransportError",
 ]

@@ -134,6 +134,8 @@ def _map_error(e: BaseException) -> exc.TransportError:
         return exc.ConnectTimeoutError("timed out connecting to the endpoint")
     if isinstance(e, aiohttp.SocketTimeoutError):
         return exc.ReadTimeoutError("timed out reading the response")
+    if isinstance(e, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return exc.TLSError(f"TLS failure connecting to the endpoint: {e}")
     if isinstance(e, aiohttp.ClientConnectorError):
         return exc.ConnectError(f"cannot connect to {e.host}:{e.port}: {e.strerror}")
     if isinstance(e, aiohttp.ServerDisconnectedError):

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from secretsmanager_async import Credentials, SecretsManagerClient
 from secretsmanager_async._endpoints import resolve_endpoint
-from secretsmanager_async.exceptions import ConnectError
+from secretsmanager_async.exceptions import ConnectError, TLSError
 
 from .conftest import CREDENTIALS
 
@@ -119,6 +119,18 @@ async def test_self_signed_certificate_is_refused_by_default(tls_server: TlsServ
     assert isinstance(info.value.__cause__, Exception)
     assert "certificate" in f"{info.value} {info.value.__cause__}".lower()
     assert tls_server.calls == 0
+
+
+async def test_certificate_failure_is_not_retried(tls_server: TlsServer) -> None:
+    """An untrusted certificate is a TLSError, raised at once: another attempt cannot help."""
+    retries: list[object] = []
+    async with SecretsManagerClient(
+        region="us-east-1", endpoint_url=tls_server.url, credentials=CREDENTIALS, max_attempts=3
+    ) as client:
+        client.middleware["retry"].on_retry = lambda *args: retries.append(args)  # type: ignore[attr-defined]
+        with pytest.raises(TLSError):
+            await client.get_secret_value(secret_id="tls")
+    assert retries == []
 
 
 async def test_ca_bundle_trusts_the_certificate(tls_server: TlsServer) -> None:
