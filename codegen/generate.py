@@ -6,7 +6,9 @@
 Input: codegen/model/service-2.json (botocore's Secrets Manager model, documentation stripped).
 Output (committed, never edited by hand):
 
-- ``secretsmanager_async/_models.py``: one frozen attrs class per structure shape;
+- ``secretsmanager_async/_models.py``: one frozen attrs class per structure shape, each built
+  on first access by a small factory (PEP 562 ``__getattr__``), for a fast import;
+- ``secretsmanager_async/_models.pyi``: the same classes declared for type checkers;
 - ``secretsmanager_async/_validators.py``: one straight-line validator per input shape;
 - ``secretsmanager_async/_operations.py``: ``Operation`` constants, ``OPERATIONS`` and
   ``OperationsMixin`` with one ``async`` method per operation.
@@ -85,6 +87,9 @@ SHAPE_DOCS: dict[str, str] = {
     "ValidationErrorsEntry": "A problem found by ``validate_resource_policy``.",
 }
 
+#: the result of operations without an output shape (defined in _protocol, not generated)
+EMPTY_RESPONSE = "EmptyResponse"
+
 IDEMPOTENCY_DOC = (
     "``client_request_token`` defaults to a fresh UUID4, the same on every retry of this call."
 )
@@ -123,13 +128,19 @@ def py_str(text: str) -> str:
 
 
 def bracketed(
-    head: str, items: list[str], tail: str, indent: str, *, is_def: bool = False
+    head: str,
+    items: list[str],
+    tail: str,
+    indent: str,
+    *,
+    is_def: bool = False,
+    is_tuple: bool = False,
 ) -> list[str]:
     """Lines for ``head + items + tail`` split the way ruff format splits brackets.
 
-    ``head`` ends with the opening bracket and ``tail`` starts with the closing one. Only the
-    shapes of code this generator emits are covered; ``ruff format --check`` in the tests keeps
-    this honest.
+    ``head`` ends with the opening bracket and ``tail`` starts with the closing one. A tuple,
+    once split, has one item per line. Only the shapes of code this generator emits are
+    covered; ``ruff format --check`` in the tests keeps this honest.
     """
     flat = f"{indent}{head}{', '.join(items)}{tail}"
     if len(flat) <= LINE_LENGTH:
@@ -142,18 +153,19 @@ def bracketed(
             raise SystemExit(f"cannot format: {flat.strip()}")
         return [f"{indent}{target} = (", inner, f"{indent})"]
     body = f"{indent}    {', '.join(items)}"
-    if len(body) <= LINE_LENGTH and not (is_def and len(items) == 1):
+    if len(body) <= LINE_LENGTH and not is_tuple and not (is_def and len(items) == 1):
         return [f"{indent}{head}", body, f"{indent}{tail}"]
     return [f"{indent}{head}", *(f"{indent}    {item}," for item in items), f"{indent}{tail}"]
 
 
-def import_block(module: str, names: Iterable[str]) -> list[str]:
+def import_block(module: str, names: Iterable[str], indent: str = "") -> list[str]:
     """``from module import ...`` as ruff's isort writes it."""
     ordered = sort_names(names)
-    flat = f"from {module} import {', '.join(ordered)}"
+    flat = f"{indent}from {module} import {', '.join(ordered)}"
     if len(flat) <= LINE_LENGTH:
         return [flat]
-    return [f"from {module} import (", *(f"    {name}," for name in ordered), ")"]
+    items = (f"{indent}    {name}," for name in ordered)
+    return [f"{indent}from {module} import (", *items, f"{indent})"]
 
 
 def sort_names(names: Iterable[str]) -> list[str]:
@@ -257,7 +269,99 @@ def shape_doc(model: Model, name: str) -> str:
     return SHAPE_DOCS.get(name, f"The ``{name}`` structure of the service model.")
 
 
-# -- _models.py -----------------------------------------------------------------------------
+# -- _models.py and _models.pyi -------------------------------------------------------------
+
+
+def factory_name(shape: str) -> str:
+    return f"_{xform_name(shape)}"
+
+
+def nested_structures(model: Model, name: str) -> list[str]:
+    """The structure shapes named in the annotations of ``name``'s members."""
+    found: set[str] = set()
+    todo = [ref["shape"] for ref in model.shapes[name]["members"].values()]
+    while todo:
+        shape_name = todo.pop()
+        shape = model.shapes[shape_name]
+        if shape["type"] == "structure":
+            found.add(shape_name)
+        elif shape["type"] == "list":
+            todo.append(shape["member"]["shape"])
+        elif shape["type"] == "map":
+            todo += [shape["key"]["shape"], shape["value"]["shape"]]
+    return sorted(found)
+
+
+def model_body(model: Model, name: str, indent: str, *, stub: bool) -> list[str]:
+    """The decorator and class statement of one model (``stub``: as declared to type checkers)."""
+    shape = model.shapes[name]
+    required = set(shape.get("required", ())) if name in model.input_reachable else set()
+    inner = indent + "    "
+    decorator = "@attrs.frozen(kw_only=True, slots=True)" if stub else "@_model"
+    out = [f"{indent}{decorator}", f"{indent}class {name}:"]
+    doc = shape_doc(model, name)
+    if len(f'        """{doc}"""') > LINE_LENGTH:  # too long in a factory: two sentences
+        doc = doc.replace("; ``", ".\n\n``", 1)
+    out += docstring(doc, inner)
+    out.append("")
+    for member, ref in shape["members"].items():
+        target = model.shapes[ref["shape"]]
+        annotation = model.py_type(ref["shape"])
+        if member not in required:
+            annotation += " | None"
+        if stub:
+            default = "" if member in required else " = None"
+            out.append(f"{inner}{xform_name(member)}: {annotation}{default}")
+            continue
+        args = [] if member in required else ["default=None"]
+        if target.get("sensitive"):
+            args.append("repr=False")
+        args.append(f"metadata={{WIRE: {py_str(member)}}}")
+        out += bracketed(f"{xform_name(member)}: {annotation} = attrs.field(", args, ")", inner)
+    if name in model.outputs:
+        if stub:
+            out.append(f"{inner}metadata: ResponseMetadata = ...")
+        else:
+            out.append(
+                f"{inner}metadata: ResponseMetadata = attrs.field(default=NO_METADATA, eq=False)"
+            )
+    return out
+
+
+MODELS_RUNTIME = """
+
+def _model(cls: type) -> type:
+    # Defined in a factory, the class must still pickle (and print) as a module-level name.
+    cls.__qualname__ = cls.__name__
+    return attrs.frozen(kw_only=True, slots=True)(cls)
+"""
+
+MODELS_LAZY = """
+_lock = threading.RLock()
+
+
+def __getattr__(name: str) -> type:
+    # PEP 562: Python calls this only for names not (yet) in the module's globals, so a model
+    # is built once, on first access, and is a plain global lookup after that.
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    namespace = globals()
+    with _lock:  # two threads must not build two different classes for one name
+        cls: type | None = namespace.get(name)
+        if cls is None:
+            cls = namespace[name] = factory()
+            # cattrs resolves a model's annotations in this module's globals: the models they
+            # name must be there by then (published first, so a cycle would terminate).
+            for nested in _NESTED.get(name, ()):
+                if nested not in namespace:
+                    __getattr__(nested)
+    return cls
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+"""
 
 
 def render_models(model: Model) -> str:
@@ -267,38 +371,61 @@ def render_models(model: Model) -> str:
         "Attributes are the shapes' members in snake_case (wire names are kept in each field's",
         "metadata); absent members are None. Members holding secret material stay out of reprs.",
         "",
+        "Each class is built on first access (PEP 562 ``__getattr__``), with the models its",
+        "annotations name: attrs compiles a class's methods as it builds it, and a call needs two",
+        "of the 64 classes. Type checkers read the declarations in ``_models.pyi``.",
+        "",
         HEADER.format(version=model.version),
         '"""',
         "",
         "from __future__ import annotations",
         "",
+        "import threading",
+        "from collections.abc import Callable",
+    ]
+    if model.uses(model.structures, "timestamp"):
+        out += ["from datetime import datetime"]
+    out += ["", "import attrs", "", "from ._protocol import NO_METADATA, WIRE, ResponseMetadata"]
+    # The model names (in __all__ and in annotations) are defined by __getattr__, which ruff
+    # does not follow; _models.pyi is where they are checked.
+    out += ["", "# ruff: noqa: F821, F822", ""]
+    out += bracketed("__all__ = [", [py_str(n) for n in model.structures], "]", "")
+    out += MODELS_RUNTIME.rstrip("\n").split("\n")
+    for name in model.structures:
+        out += ["", "", f"def {factory_name(name)}() -> type:"]
+        out += model_body(model, name, "    ", stub=False)
+        out += ["", f"    return {name}"]
+    out += ["", "", "_FACTORIES: dict[str, Callable[[], type]] = {"]
+    out += [f"    {py_str(name)}: {factory_name(name)}," for name in model.structures]
+    out += ["}", "#: the models named in each model's annotations"]
+    out += ["_NESTED: dict[str, tuple[str, ...]] = {"]
+    for name in model.structures:
+        nested = nested_structures(model, name)
+        if nested:
+            items = [py_str(n) for n in nested]
+            if len(items) == 1:
+                items[0] += ","
+            out += bracketed(f"{py_str(name)}: (", items, "),", "    ", is_tuple=True)
+    out += ["}"]
+    out += MODELS_LAZY.rstrip("\n").split("\n")
+    return "\n".join(out) + "\n"
+
+
+def render_models_stub(model: Model) -> str:
+    out = [
+        '"""The models as type checkers see them; ``_models.py`` builds them on first use.',
+        "",
+        HEADER.format(version=model.version),
+        '"""',
+        "",
     ]
     if model.uses(model.structures, "timestamp"):
         out += ["from datetime import datetime", ""]
-    out += ["import attrs", "", "from ._protocol import NO_METADATA, WIRE, ResponseMetadata", ""]
+    out += ["import attrs", "", "from ._protocol import ResponseMetadata", ""]
     out += bracketed("__all__ = [", [py_str(n) for n in model.structures], "]", "")
     for name in model.structures:
-        shape = model.shapes[name]
-        required = set(shape.get("required", ())) if name in model.input_reachable else set()
-        out += ["", "", "@attrs.frozen(kw_only=True, slots=True)", f"class {name}:"]
-        out += docstring(shape_doc(model, name), "    ")
-        out.append("")
-        for member, ref in shape["members"].items():
-            target = model.shapes[ref["shape"]]
-            annotation = model.py_type(ref["shape"])
-            args = [] if member in required else ["default=None"]
-            if target.get("sensitive"):
-                args.append("repr=False")
-            args.append(f"metadata={{WIRE: {py_str(member)}}}")
-            if member not in required:
-                annotation += " | None"
-            out += bracketed(
-                f"{xform_name(member)}: {annotation} = attrs.field(", args, ")", "    "
-            )
-        if name in model.outputs:
-            out.append(
-                "    metadata: ResponseMetadata = attrs.field(default=NO_METADATA, eq=False)"
-            )
+        out += [""]
+        out += model_body(model, name, "", stub=True)
     return "\n".join(out) + "\n"
 
 
@@ -368,8 +495,13 @@ class ValidatorWriter:
     def check(indent: int, condition: str, then: list[str]) -> list[str]:
         return ["    " * indent + f"if {condition}:", *then]
 
-    def value(self, indent: int, var: str, shape_name: str, path: str, depth: int) -> list[str]:
-        """Checks of one value (known not to be None) of shape ``shape_name``."""
+    def value(
+        self, indent: int, var: str, shape_name: str, path: str, depth: int, cls: str = ""
+    ) -> list[str]:
+        """Checks of one value (known not to be None) of shape ``shape_name``.
+
+        ``cls``: a local holding the structure's class, when the caller looked it up once.
+        """
         shape = self.model.shapes[shape_name]
         kind = shape["type"]
         where = path_expr(path)
@@ -413,13 +545,23 @@ class ValidatorWriter:
                 fail = self.call(inner, "_size", [where, f"len({var})", str(low), str(high)])
                 out += self.check(indent, bounds_test(f"len({var})", low, high), fail)
             # Named after the member (v3 -> v3e0, v3i0): mypy wants one type per local.
-            item, index = f"{var.split('e')[0]}e{depth}", f"{var.split('e')[0]}i{depth}"
+            base = var.split("e")[0]
+            item, index = f"{base}e{depth}", f"{base}i{depth}"
+            element = shape["member"]["shape"]
+            element_cls = ""
+            if self.model.shapes[element]["type"] == "structure":
+                # Once per list, not per item: attribute lookups on the _models module are
+                # not specialized by CPython (it has a __getattr__).
+                element_cls = f"{base}c{depth}"
+                out.append("    " * indent + f"{element_cls} = _models.{element}")
             out.append("    " * indent + f"for {index}, {item} in enumerate({var}):")
             element_path = f"{path}[{{{index}}}]"
-            out += self.value(inner, item, shape["member"]["shape"], element_path, depth + 1)
+            out += self.value(inner, item, element, element_path, depth + 1, element_cls)
         elif kind == "structure":
             fail = self.call(inner, "_type", [where, py_str(shape_name), var])
-            out += self.check(indent, f"not isinstance({var}, {shape_name})", fail)
+            # Through the module: the class is built on first use (see _models.py).
+            cls = cls or f"_models.{shape_name}"
+            out += self.check(indent, f"not isinstance({var}, {cls})", fail)
             out += self.call(indent, validator_name(shape_name), [var, where])
         else:  # maps: no input shape of this service has one
             raise SystemExit(f"validation of {kind} shapes ({shape_name}) is not implemented")
@@ -487,9 +629,11 @@ def render_validators(model: Model) -> str:
     ]
     if model.uses(model.inputs, "timestamp"):
         out += ["from datetime import datetime"]
-    out += ["from typing import NoReturn", ""]
-    out += import_block("._models", set(nested) | set(tops))
-    out += ["from .exceptions import ParamValidationError"]
+    out += ["from typing import TYPE_CHECKING, NoReturn", ""]
+    if nested:
+        out += ["from . import _models"]
+    out += ["from .exceptions import ParamValidationError", "", "if TYPE_CHECKING:"]
+    out += import_block("._models", set(nested) | set(tops), "    ")
     out += VALIDATOR_HELPERS.rstrip("\n").split("\n")
     out += writer.lines
     return "\n".join(out) + "\n"
@@ -508,25 +652,18 @@ def render_operations(model: Model) -> str:
         method = xform_name(op_name)
         in_shape = op["input"]["shape"]
         out_shape = op.get("output", {}).get("shape")
-        names.add(in_shape)
-        generic = ""
         if out_shape is None:
-            generic = f"[{in_shape}, None]"  # mypy cannot infer a type argument from None
+            out_type = returns = EMPTY_RESPONSE  # hand-written, in _protocol
         else:
             names.add(out_shape)
+            out_type, returns = f"_models.{out_shape}", out_shape
         constants += [""]
-        constants += bracketed(
-            f"{const} = Operation{generic}(",
-            [
-                f"name={py_str(op_name)}",
-                f"target={py_str(model.target_prefix + '.' + op_name)}",
-                f"input_type={in_shape}",
-                f"output_type={out_shape}",
-                f"validate={validator_name(in_shape)}",
-            ],
-            ")",
-            "",
-        )
+        constants += [f"{const} = Operation(", f"    name={py_str(op_name)},"]
+        constants += [f"    target={py_str(model.target_prefix + '.' + op_name)},"]
+        # A lambda: the models are built when the operation is first used, not at import.
+        types = [f"_models.{in_shape}", out_type]
+        constants += bracketed("models=lambda: (", types, "),", "    ", is_tuple=True)
+        constants += [f"    validate={validator_name(in_shape)},", ")"]
 
         shape = model.shapes[in_shape]
         required = shape.get("required", [])
@@ -543,7 +680,6 @@ def render_operations(model: Model) -> str:
                 params.append(f"{attr}: {annotation} | None = None")
             if ref.get("idempotencyToken"):
                 tokens.append(attr)
-        returns = out_shape or "None"
         methods += [""]
         methods += bracketed(
             f"async def {method}(", params, f") -> {returns}:", "    ", is_def=True
@@ -557,18 +693,17 @@ def render_operations(model: Model) -> str:
             # Filled here, once per call: every retry below sends the same token.
             methods += [f"        if {attr} is None:", f"            {attr} = str(uuid.uuid4())"]
         args = [f"{xform_name(m)}={xform_name(m)}" for m, _ in members]
-        methods += bracketed(f"params = {in_shape}(", args, ")", "        ")
-        if out_shape is None:
-            methods.append(f"        await self._invoke({const}, params)")
-        else:
-            methods.append(f"        return await self._invoke({const}, params)")
+        methods += bracketed(f"params = {const}.build_input(", args, ")", "        ")
+        methods.append(f"        return await self._invoke({const}, params)")
 
     out = [
         '"""The operations of the Secrets Manager API, and the client mixin that calls them.',
         "",
         "Each ``Operation`` constant ties an operation's name and target to its models and input",
         "validator; ``OperationsMixin`` has one keyword-only ``async`` method per operation that",
-        "builds the input model and hands it to ``_invoke`` (implemented by the client).",
+        "builds the input model and hands it to ``_invoke`` (implemented by the client). Models",
+        "are resolved through the ``_models`` module, which builds each on first use, when an",
+        "operation is first used.",
         "",
         HEADER.format(version=model.version),
         '"""',
@@ -578,11 +713,12 @@ def render_operations(model: Model) -> str:
     ]
     if uses_uuid:
         out.append("import uuid")
-    out += ["from typing import Any", ""]
-    out += import_block("._models", names | _nested_inputs(model))
-    out += ["from ._protocol import I, O, Operation"]
+    out += ["from typing import TYPE_CHECKING, Any", "", "from . import _models"]
+    out += [f"from ._protocol import {EMPTY_RESPONSE}, I, O, Operation"]
     validators = {validator_name(op["input"]["shape"]) for op in model.operations.values()}
     out += import_block("._validators", validators)
+    out += ["", "if TYPE_CHECKING:"]  # the models named in annotations
+    out += import_block("._models", names | _nested_inputs(model), "    ")
     out += constants
     out += ["", "#: every operation, by its name in the service model"]
     out += bracketed(
@@ -631,6 +767,7 @@ def render_all(model_path: Path = MODEL) -> dict[Path, str]:
     model = Model(json.loads(model_path.read_text(encoding="utf-8")))
     return {
         PACKAGE / "_models.py": render_models(model),
+        PACKAGE / "_models.pyi": render_models_stub(model),
         PACKAGE / "_validators.py": render_validators(model),
         PACKAGE / "_operations.py": render_operations(model),
     }

@@ -1,85 +1,20 @@
 """An asyncio-native client for AWS Secrets Manager.
 
-Everything public is importable from here; the modules behind it are private.
+Everything public is importable from here; the modules behind it are private. The models and
+the cache, bulk, paginator and aiobotocore names are imported on first access (PEP 562), so
+``import secretsmanager_async`` costs only what a client call needs.
 """
 
-from ._bulk import BulkResult
-from ._cache import CacheStats, SecretCache
+from typing import TYPE_CHECKING
+
+from . import _models
 from ._client import SecretsManagerClient
 from ._config import ClientConfig
-from ._credentials.aiobotocore import AioBotocoreCredentialsProvider
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
 from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Handler, Middleware, MiddlewareStack
-from ._models import (
-    APIErrorType,
-    AssociateCrossAccountReplicaRequest,
-    AssociateCrossAccountReplicaResponse,
-    BatchGetSecretValueRequest,
-    BatchGetSecretValueResponse,
-    CancelRotateSecretRequest,
-    CancelRotateSecretResponse,
-    CreateSecretRequest,
-    CreateSecretResponse,
-    CrossAccountPrimaryType,
-    CrossAccountReplicaEntry,
-    DeleteResourcePolicyRequest,
-    DeleteResourcePolicyResponse,
-    DeleteSecretRequest,
-    DeleteSecretResponse,
-    DescribeSecretRequest,
-    DescribeSecretResponse,
-    DisassociateCrossAccountReplicaRequest,
-    DisassociateCrossAccountReplicaResponse,
-    ExternalSecretRotationMetadataItem,
-    Filter,
-    GetRandomPasswordRequest,
-    GetRandomPasswordResponse,
-    GetResourcePolicyRequest,
-    GetResourcePolicyResponse,
-    GetSecretValueRequest,
-    GetSecretValueResponse,
-    ListResourcePoliciesRequest,
-    ListResourcePoliciesResponse,
-    ListSecretsRequest,
-    ListSecretsResponse,
-    ListSecretVersionIdsRequest,
-    ListSecretVersionIdsResponse,
-    PutResourcePolicyRequest,
-    PutResourcePolicyResponse,
-    PutSecretValueRequest,
-    PutSecretValueResponse,
-    RemoveRegionsFromReplicationRequest,
-    RemoveRegionsFromReplicationResponse,
-    ReplicaRegionType,
-    ReplicateSecretToRegionsRequest,
-    ReplicateSecretToRegionsResponse,
-    ReplicationStatusType,
-    ResourcePolicySummary,
-    RestoreSecretRequest,
-    RestoreSecretResponse,
-    RotateSecretRequest,
-    RotateSecretResponse,
-    RotationRulesType,
-    SecretListEntry,
-    SecretValueEntry,
-    SecretVersionsListEntry,
-    StopReplicationToReplicaRequest,
-    StopReplicationToReplicaResponse,
-    Tag,
-    TagResourceRequest,
-    UntagResourceRequest,
-    UpdateSecretRequest,
-    UpdateSecretResponse,
-    UpdateSecretVersionStageRequest,
-    UpdateSecretVersionStageResponse,
-    ValidateResourcePolicyRequest,
-    ValidateResourcePolicyResponse,
-    ValidationErrorsEntry,
-)
-from ._paginators import Paginator
-from ._protocol import ResponseMetadata
+from ._protocol import EmptyResponse, ResponseMetadata
 from ._version import __version__
 from .exceptions import (
     CallTimeoutError,
@@ -107,8 +42,81 @@ from .exceptions import (
     ResponseParseError,
     SecretsManagerError,
     ServiceError,
+    TLSError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from ._bulk import BulkResult
+    from ._cache import CacheStats, SecretCache
+    from ._credentials.aiobotocore import AioBotocoreCredentialsProvider
+    from ._models import (
+        APIErrorType,
+        AssociateCrossAccountReplicaRequest,
+        AssociateCrossAccountReplicaResponse,
+        BatchGetSecretValueRequest,
+        BatchGetSecretValueResponse,
+        CancelRotateSecretRequest,
+        CancelRotateSecretResponse,
+        CreateSecretRequest,
+        CreateSecretResponse,
+        CrossAccountPrimaryType,
+        CrossAccountReplicaEntry,
+        DeleteResourcePolicyRequest,
+        DeleteResourcePolicyResponse,
+        DeleteSecretRequest,
+        DeleteSecretResponse,
+        DescribeSecretRequest,
+        DescribeSecretResponse,
+        DisassociateCrossAccountReplicaRequest,
+        DisassociateCrossAccountReplicaResponse,
+        ExternalSecretRotationMetadataItem,
+        Filter,
+        GetRandomPasswordRequest,
+        GetRandomPasswordResponse,
+        GetResourcePolicyRequest,
+        GetResourcePolicyResponse,
+        GetSecretValueRequest,
+        GetSecretValueResponse,
+        ListResourcePoliciesRequest,
+        ListResourcePoliciesResponse,
+        ListSecretsRequest,
+        ListSecretsResponse,
+        ListSecretVersionIdsRequest,
+        ListSecretVersionIdsResponse,
+        PutResourcePolicyRequest,
+        PutResourcePolicyResponse,
+        PutSecretValueRequest,
+        PutSecretValueResponse,
+        RemoveRegionsFromReplicationRequest,
+        RemoveRegionsFromReplicationResponse,
+        ReplicaRegionType,
+        ReplicateSecretToRegionsRequest,
+        ReplicateSecretToRegionsResponse,
+        ReplicationStatusType,
+        ResourcePolicySummary,
+        RestoreSecretRequest,
+        RestoreSecretResponse,
+        RotateSecretRequest,
+        RotateSecretResponse,
+        RotationRulesType,
+        SecretListEntry,
+        SecretValueEntry,
+        SecretVersionsListEntry,
+        StopReplicationToReplicaRequest,
+        StopReplicationToReplicaResponse,
+        Tag,
+        TagResourceRequest,
+        UntagResourceRequest,
+        UpdateSecretRequest,
+        UpdateSecretResponse,
+        UpdateSecretVersionStageRequest,
+        UpdateSecretVersionStageResponse,
+        ValidateResourcePolicyRequest,
+        ValidateResourcePolicyResponse,
+        ValidationErrorsEntry,
+    )
+    from ._paginators import Paginator
 
 __all__ = [
     "APIErrorType",
@@ -145,6 +153,7 @@ __all__ = [
     "DescribeSecretResponse",
     "DisassociateCrossAccountReplicaRequest",
     "DisassociateCrossAccountReplicaResponse",
+    "EmptyResponse",
     "EncryptionFailure",
     "ExternalSecretRotationMetadataItem",
     "Filter",
@@ -206,6 +215,7 @@ __all__ = [
     "ServiceError",
     "StopReplicationToReplicaRequest",
     "StopReplicationToReplicaResponse",
+    "TLSError",
     "Tag",
     "TagResourceRequest",
     "TransportError",
@@ -220,3 +230,31 @@ __all__ = [
     "__version__",
     "resolve_endpoint",
 ]
+
+#: the lazily imported names that are not models, by the module defining them
+_ELSEWHERE = {
+    "AioBotocoreCredentialsProvider": "._credentials.aiobotocore",
+    "BulkResult": "._bulk",
+    "CacheStats": "._cache",
+    "Paginator": "._paginators",
+    "SecretCache": "._cache",
+}
+
+
+def __getattr__(name: str) -> object:
+    # Called only for names not (yet) in this module's globals; the value is stored there, so
+    # the next access is a plain lookup.
+    if name in _models.__all__:
+        value = getattr(_models, name)
+    elif name in _ELSEWHERE:
+        import importlib
+
+        value = getattr(importlib.import_module(_ELSEWHERE[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -55,16 +55,26 @@ class ResponseMetadata:
 NO_METADATA = ResponseMetadata(request_id=None, status_code=0, attempts=0, total_retry_delay=0.0)
 
 
-class _Codec:
-    """The converter hooks of one operation, fetched once."""
+@attrs.frozen(kw_only=True)
+class EmptyResponse:
+    """Result of an operation whose response has no members (``tag_resource``, ...).
 
-    __slots__ = ("structure", "unstructure")
+    Only ``metadata``, which tells how it was obtained, like every other result.
+    """
 
-    def __init__(self, conv: Converter, input_type: type[Any], output_type: type[Any] | None):
-        self.unstructure: Callable[[Any], dict[str, Any]] = conv.get_unstructure_hook(input_type)
-        self.structure: Callable[[Any, Any], Any] | None = (
-            None if output_type is None else conv.get_structure_hook(output_type)
-        )
+    metadata: ResponseMetadata = attrs.field(default=NO_METADATA, eq=False)
+
+
+class _Codec(Generic[I, O]):
+    """An operation's models and converter hooks, resolved once, on first use."""
+
+    __slots__ = ("input_type", "output_type", "structure", "unstructure")
+
+    def __init__(self, conv: Converter, input_type: type[I], output_type: type[O]) -> None:
+        self.input_type = input_type
+        self.output_type = output_type
+        self.unstructure: Callable[[I], dict[str, Any]] = conv.get_unstructure_hook(input_type)
+        self.structure: Callable[[Any, type[O]], O] = conv.get_structure_hook(output_type)
 
 
 _converters: dict[bool, Converter] = {}
@@ -84,28 +94,59 @@ def converter(*, detailed: bool = False) -> Converter:
     return conv
 
 
-@attrs.frozen(eq=False)
 class Operation(Generic[I, O]):
     """One API operation: its names, its models and the wire mapping between them.
 
-    Instances are module constants in ``_operations``; equality is identity.
+    Instances are module constants in ``_operations``; equality is identity. The model
+    classes are fetched through ``models`` on first use, so that defining all 26 operations
+    builds none of them (see ``_models``).
     """
 
-    #: the operation's name in the service model, e.g. ``"GetSecretValue"``
-    name: str
-    #: the ``X-Amz-Target`` header value, e.g. ``"secretsmanager.GetSecretValue"``
-    target: str
-    input_type: type[I]
-    #: None for operations without an output shape (their calls return None)
-    output_type: type[O] | None
-    #: the generated validator of ``input_type``; raises ParamValidationError
-    validate: Callable[[I], None] = attrs.field(repr=False)
-    _codec: _Codec | None = attrs.field(init=False, default=None, repr=False)
+    # A plain slotted class: it is built at import, where attrs would compile its methods.
+    __slots__ = ("_codec", "build_input", "models", "name", "target", "validate")
 
-    def _load_codec(self) -> _Codec:
-        codec = _Codec(converter(), self.input_type, self.output_type)
-        # A lazily filled cache slot; the frozen class otherwise never changes.
-        object.__setattr__(self, "_codec", codec)
+    def __init__(
+        self,
+        *,
+        name: str,
+        target: str,
+        models: Callable[[], tuple[type[I], type[O]]],
+        validate: Callable[[I], None],
+    ) -> None:
+        #: the operation's name in the service model, e.g. ``"GetSecretValue"``
+        self.name = name
+        #: the ``X-Amz-Target`` header value, e.g. ``"secretsmanager.GetSecretValue"``
+        self.target = target
+        #: returns the input and output model classes (builds them the first time)
+        self.models = models
+        #: the generated validator of the input model; raises ParamValidationError
+        self.validate = validate
+        #: makes an input model from its members. The first call resolves the models and puts
+        #: the input class itself here: later calls cost one slot read, where going through
+        #: the ``_models`` module would cost an attribute lookup (its ``__getattr__`` keeps
+        #: CPython from specializing it)
+        self.build_input: type[I] = cast("type[I]", self._build_first_input)
+        self._codec: _Codec[I, O] | None = None
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name!r})"
+
+    @property
+    def input_type(self) -> type[I]:
+        """The input model class."""
+        return self.models()[0]
+
+    @property
+    def output_type(self) -> type[O]:
+        """The output model class (:class:`EmptyResponse` when the response has no members)."""
+        return self.models()[1]
+
+    def _build_first_input(self, **members: Any) -> I:
+        input_type = self.build_input = self.models()[0]
+        return input_type(**members)
+
+    def _load_codec(self) -> _Codec[I, O]:
+        codec = self._codec = _Codec(converter(), *self.models())
         return codec
 
     def serialize(self, params: I) -> bytes:
@@ -133,22 +174,19 @@ class Operation(Generic[I, O]):
         if type(data) is not dict:
             message = f"{self.name}: response body is not a JSON object"
             raise ResponseParseError(message) from TypeError(f"got {type(data).__name__}")
-        structure = codec.structure
-        if structure is None:
-            return cast(O, None)
         data[METADATA_KEY] = metadata
         try:
-            return cast(O, structure(data, self.output_type))
+            return codec.structure(data, codec.output_type)
         except Exception as exc:
-            raise ResponseParseError(self._describe_failure(data)) from exc
+            raise ResponseParseError(self._describe_failure(data, codec.output_type)) from exc
 
-    def _describe_failure(self, data: dict[str, Any]) -> str:
+    def _describe_failure(self, data: dict[str, Any], output_type: type[O]) -> str:
         """Name the field that made structuring fail, by re-running with detailed validation."""
         from ._converters import locate_error
 
         prefix = f"{self.name}: invalid response"
         try:
-            converter(detailed=True).structure(data, cast(type, self.output_type))
+            converter(detailed=True).structure(data, output_type)
         except Exception as exc:
             try:
                 path, reason = locate_error(exc)

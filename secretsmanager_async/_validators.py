@@ -11,42 +11,45 @@ Do not edit: change the generator and run ``python codegen/generate.py``.
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from ._models import (
-    AssociateCrossAccountReplicaRequest,
-    BatchGetSecretValueRequest,
-    CancelRotateSecretRequest,
-    CreateSecretRequest,
-    DeleteResourcePolicyRequest,
-    DeleteSecretRequest,
-    DescribeSecretRequest,
-    DisassociateCrossAccountReplicaRequest,
-    ExternalSecretRotationMetadataItem,
-    Filter,
-    GetRandomPasswordRequest,
-    GetResourcePolicyRequest,
-    GetSecretValueRequest,
-    ListResourcePoliciesRequest,
-    ListSecretsRequest,
-    ListSecretVersionIdsRequest,
-    PutResourcePolicyRequest,
-    PutSecretValueRequest,
-    RemoveRegionsFromReplicationRequest,
-    ReplicaRegionType,
-    ReplicateSecretToRegionsRequest,
-    RestoreSecretRequest,
-    RotateSecretRequest,
-    RotationRulesType,
-    StopReplicationToReplicaRequest,
-    Tag,
-    TagResourceRequest,
-    UntagResourceRequest,
-    UpdateSecretRequest,
-    UpdateSecretVersionStageRequest,
-    ValidateResourcePolicyRequest,
-)
+from . import _models
 from .exceptions import ParamValidationError
+
+if TYPE_CHECKING:
+    from ._models import (
+        AssociateCrossAccountReplicaRequest,
+        BatchGetSecretValueRequest,
+        CancelRotateSecretRequest,
+        CreateSecretRequest,
+        DeleteResourcePolicyRequest,
+        DeleteSecretRequest,
+        DescribeSecretRequest,
+        DisassociateCrossAccountReplicaRequest,
+        ExternalSecretRotationMetadataItem,
+        Filter,
+        GetRandomPasswordRequest,
+        GetResourcePolicyRequest,
+        GetSecretValueRequest,
+        ListResourcePoliciesRequest,
+        ListSecretsRequest,
+        ListSecretVersionIdsRequest,
+        PutResourcePolicyRequest,
+        PutSecretValueRequest,
+        RemoveRegionsFromReplicationRequest,
+        ReplicaRegionType,
+        ReplicateSecretToRegionsRequest,
+        RestoreSecretRequest,
+        RotateSecretRequest,
+        RotationRulesType,
+        StopReplicationToReplicaRequest,
+        Tag,
+        TagResourceRequest,
+        UntagResourceRequest,
+        UpdateSecretRequest,
+        UpdateSecretVersionStageRequest,
+        ValidateResourcePolicyRequest,
+    )
 
 
 def _fail(field: str, rule: str) -> NoReturn:
@@ -201,8 +204,9 @@ def validate_batch_get_secret_value_request(obj: BatchGetSecretValueRequest) -> 
             _type("filters", "list", v0)
         if len(v0) > 10:
             _size("filters", len(v0), None, 10)
+        v0c0 = _models.Filter
         for v0i0, v0e0 in enumerate(v0):
-            if not isinstance(v0e0, Filter):
+            if not isinstance(v0e0, v0c0):
                 _type(f"filters[{v0i0}]", "Filter", v0e0)
             validate_filter(v0e0, f"filters[{v0i0}]")
     v1 = obj.max_results
@@ -249,8 +253,9 @@ def validate_create_secret_request(obj: CreateSecretRequest) -> None:
             _type("add_replica_regions", "list", v0)
         if len(v0) < 1:
             _size("add_replica_regions", len(v0), 1, None)
+        v0c0 = _models.ReplicaRegionType
         for v0i0, v0e0 in enumerate(v0):
-            if not isinstance(v0e0, ReplicaRegionType):
+            if not isinstance(v0e0, v0c0):
                 _type(f"add_replica_regions[{v0i0}]", "ReplicaRegionType", v0e0)
             validate_replica_region_type(v0e0, f"add_replica_regions[{v0i0}]")
     v1 = obj.client_request_token
@@ -303,8 +308,9 @@ def validate_create_secret_request(obj: CreateSecretRequest) -> None:
     if v9 is not None:
         if not isinstance(v9, list):
             _type("tags", "list", v9)
+        v9c0 = _models.Tag
         for v9i0, v9e0 in enumerate(v9):
-            if not isinstance(v9e0, Tag):
+            if not isinstance(v9e0, v9c0):
                 _type(f"tags[{v9i0}]", "Tag", v9e0)
             validate_tag(v9e0, f"tags[{v9i0}]")
     v10 = obj.type
@@ -501,8 +507,9 @@ def validate_list_secrets_request(obj: ListSecretsRequest) -> None:
             _type("filters", "list", v0)
         if len(v0) > 10:
             _size("filters", len(v0), None, 10)
+        v0c0 = _models.Filter
         for v0i0, v0e0 in enumerate(v0):
-            if not isinstance(v0e0, Filter):
+            if not isinstance(v0e0, v0c0):
                 _type(f"filters[{v0i0}]", "Filter", v0e0)
             validate_filter(v0e0, f"filters[{v0i0}]")
     v1 = obj.include_planned_deletion
@@ -633,8 +640,9 @@ def validate_replicate_secret_to_regions_request(obj: ReplicateSecretToRegionsRe
         _type("add_replica_regions", "list", v0)
     if len(v0) < 1:
         _size("add_replica_regions", len(v0), 1, None)
+    v0c0 = _models.ReplicaRegionType
     for v0i0, v0e0 in enumerate(v0):
-        if not isinstance(v0e0, ReplicaRegionType):
+        if not isinstance(v0e0, v0c0):
             _type(f"add_replica_regions[{v0i0}]", "ReplicaRegionType", v0e0)
         validate_replica_region_type(v0e0, f"add_replica_regions[{v0i0}]")
     v1 = obj.force_overwrite_replica_secret
@@ -670,8 +678,9 @@ def validate_rotate_secret_request(obj: RotateSecretRequest) -> None:
     if v1 is not None:
         if not isinstance(v1, list):
             _type("external_secret_rotation_metadata", "list", v1)
+        v1c0 = _models.ExternalSecretRotationMetadataItem
         for v1i0, v1e0 in enumerate(v1):
-            if not isinstance(v1e0, ExternalSecretRotationMetadataItem):
+            if not isinstance(v1e0, v1c0):
                 _type(
                     f"external_secret_rotation_metadata[{v1i0}]",
                     "ExternalSecretRotationMetadataItem",
@@ -697,7 +706,7 @@ def validate_rotate_secret_request(obj: RotateSecretRequest) -> None:
             _length("rotation_lambda_arn", len(v4), None, 2048, "characters")
     v5 = obj.rotation_rules
     if v5 is not None:
-        if not isinstance(v5, RotationRulesType):
+        if not isinstance(v5, _models.RotationRulesType):
             _type("rotation_rules", "RotationRulesType", v5)
         validate_rotation_rules_type(v5, "rotation_rules")
     v6 = obj.secret_id
@@ -732,8 +741,9 @@ def validate_tag_resource_request(obj: TagResourceRequest) -> None:
         _fail("tags", "is required")
     if not isinstance(v1, list):
         _type("tags", "list", v1)
+    v1c0 = _models.Tag
     for v1i0, v1e0 in enumerate(v1):
-        if not isinstance(v1e0, Tag):
+        if not isinstance(v1e0, v1c0):
             _type(f"tags[{v1i0}]", "Tag", v1e0)
         validate_tag(v1e0, f"tags[{v1i0}]")
 

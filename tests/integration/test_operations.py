@@ -151,13 +151,15 @@ async def test_delete_and_restore(client: SecretsManagerClient, unique_name: str
 
 
 async def test_tags(client: SecretsManagerClient, unique_name: str) -> None:
-    """TagResource and UntagResource."""
+    """TagResource and UntagResource; their results carry the response metadata."""
     covers("TagResource", "UntagResource")
     await client.create_secret(name=unique_name, secret_string="x")
-    await client.tag_resource(
+    tagged = await client.tag_resource(
         secret_id=unique_name, tags=[Tag(key="a", value="1"), Tag(key="b", value="2")]
     )
-    await client.untag_resource(secret_id=unique_name, tag_keys=["a"])
+    assert tagged.metadata.status_code == 200
+    untagged = await client.untag_resource(secret_id=unique_name, tag_keys=["a"])
+    assert untagged.metadata.status_code == 200
     described = await client.describe_secret(secret_id=unique_name)
     assert described.tags == [Tag(key="b", value="2")]
     with pytest.raises(ResourceNotFoundException):

@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime as dt
 
 from secretsmanager_async import (
+    BulkResult,
     ClientConfig,
     Credentials,
+    EmptyResponse,
     Filter,
     GetSecretValueResponse,
     HttpRequest,
     HttpResponse,
     ResourceNotFoundException,
     ResponseMetadata,
+    SecretCache,
     SecretListEntry,
     SecretsManagerClient,
     ServiceError,
@@ -46,6 +49,8 @@ async def usage() -> None:
         meta: ResponseMetadata = value.metadata
         attempts: int = meta.attempts
         await client.create_secret(name="n", secret_string="s", tags=[Tag(key="k", value="v")])
+        tagged: EmptyResponse = await client.tag_resource(secret_id="n", tags=[Tag(key="k")])
+        tag_status: int = tagged.metadata.status_code
         page = await client.list_secrets(filters=[Filter(key="name", values=["app/"])])
         entries: list[SecretListEntry] = page.secret_list or []
         try:
@@ -53,9 +58,12 @@ async def usage() -> None:
         except ResourceNotFoundException as e:
             code: str = e.code
             request_id: str | None = e.request_id
+            del code, request_id
         except ServiceError as e:
             status: int = e.status_code
+            del status
         async for secret in client.paginate_list_secrets().items():
             name: str | None = secret.name
-        bulk = await client.get_secret_values(["a", "b"])
-        del text, blob, created, attempts, entries, bulk, name
+        bulk: BulkResult = await client.get_secret_values(["a", "b"])
+        cache: SecretCache = SecretCache(client)
+        del text, blob, created, attempts, tag_status, entries, bulk, name, cache

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import json
+import pickle
 import shutil
 import subprocess
 import sys
+import typing
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,7 +22,7 @@ import pytest
 
 from secretsmanager_async import _models, _operations
 from secretsmanager_async._operations import OPERATIONS, OperationsMixin
-from secretsmanager_async._protocol import WIRE, Operation, ResponseMetadata
+from secretsmanager_async._protocol import WIRE, EmptyResponse, Operation, ResponseMetadata
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = json.loads((ROOT / "codegen" / "model" / "service-2.json").read_text())
@@ -49,7 +52,12 @@ def _botocore_model() -> Any:
 def test_generated_files_are_current() -> None:
     """Each committed generated module is byte-for-byte what the generator produces now."""
     rendered = generate.render_all()
-    assert {p.name for p in rendered} == {"_models.py", "_validators.py", "_operations.py"}
+    assert {p.name for p in rendered} == {
+        "_models.py",
+        "_models.pyi",
+        "_validators.py",
+        "_operations.py",
+    }
     for path, text in rendered.items():
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: regenerate"
 
@@ -62,7 +70,7 @@ def test_check_mode_reports_stale_files(
     package.mkdir()
     monkeypatch.setattr(generate, "ROOT", tmp_path)
     monkeypatch.setattr(generate, "PACKAGE", package)
-    assert generate.main([]) == 0  # writes the three files
+    assert generate.main([]) == 0  # writes the four files
     assert generate.main(["--check"]) == 0
     models = package / "_models.py"
     models.write_text(models.read_text() + "# edited by hand\n")
@@ -136,7 +144,7 @@ def test_operations_table() -> None:
         if "output" in spec:
             assert op.output_type is getattr(_models, spec["output"]["shape"])
         else:
-            assert op.output_type is None
+            assert op.output_type is EmptyResponse
         assert getattr(_operations, botocore.xform_name(name).upper()) is op
 
 
@@ -195,3 +203,157 @@ async def test_invoke_must_be_supplied() -> None:
     """The mixin's own _invoke refuses: a client class has to provide it."""
     with pytest.raises(NotImplementedError):
         await OperationsMixin().describe_secret(secret_id="s")
+
+
+# -- models built on first use --------------------------------------------------------------
+
+
+def _run(code: str, stdin: bytes = b"") -> Any:
+    """Run ``code`` in a fresh interpreter (no model built yet); return what it prints as JSON."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=stdin, capture_output=True, check=False, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)
+
+
+_BUILT = "[n for n in _models.__all__ if n in vars(_models)]"
+
+
+def test_import_builds_no_model() -> None:
+    """Importing the package (all 26 operations included) builds no model class."""
+    code = f"""
+import json
+import secretsmanager_async
+from secretsmanager_async import _models
+print(json.dumps({_BUILT}))
+"""
+    assert _run(code) == []
+
+
+def test_a_call_builds_only_its_models() -> None:
+    """Serializing and parsing GetSecretValue builds its two classes, and no other."""
+    code = f"""
+import json
+from secretsmanager_async import _models
+from secretsmanager_async._operations import GET_SECRET_VALUE
+from secretsmanager_async._protocol import NO_METADATA
+body = GET_SECRET_VALUE.serialize(_models.GetSecretValueRequest(secret_id="s"))
+GET_SECRET_VALUE.parse(b'{{"Name": "s"}}', NO_METADATA)
+print(json.dumps({_BUILT}))
+"""
+    assert sorted(_run(code)) == ["GetSecretValueRequest", "GetSecretValueResponse"]
+
+
+def test_a_model_is_built_with_the_models_it_names() -> None:
+    """Building a model builds the models in its annotations, so cattrs can resolve them."""
+    code = f"""
+import json, typing
+from secretsmanager_async import _models
+from secretsmanager_async._operations import LIST_SECRETS
+from secretsmanager_async._protocol import NO_METADATA
+typing.get_type_hints(_models.ListSecretsResponse)
+built = {_BUILT}
+page = LIST_SECRETS.parse(b'{{"SecretList": [{{"Tags": [{{"Key": "k"}}]}}]}}', NO_METADATA)
+print(json.dumps([built, page.secret_list[0].tags[0].key]))
+"""
+    built, key = _run(code)
+    assert sorted(built) == [
+        "ExternalSecretRotationMetadataItem",
+        "ListSecretsResponse",
+        "RotationRulesType",
+        "SecretListEntry",
+        "Tag",
+    ]
+    assert key == "k"
+
+
+def test_nested_models_follow_the_shapes() -> None:
+    """_NESTED names exactly the structures each shape's members refer to (through lists)."""
+    for name in STRUCTURES:
+        expected = generate.nested_structures(generate.Model(MODEL), name)
+        assert list(_models._NESTED.get(name, ())) == expected, name
+        hints = typing.get_type_hints(getattr(_models, name))
+        named = {
+            arg.__name__
+            for hint in hints.values()
+            for arg in _flatten(hint)
+            if attrs.has(arg) and arg is not ResponseMetadata
+        }
+        assert named == set(expected), name
+
+
+def _flatten(hint: Any) -> list[Any]:
+    args = typing.get_args(hint)
+    return [hint] if not args else [a for arg in args for a in _flatten(arg)]
+
+
+def test_a_model_is_built_once_across_threads() -> None:
+    """Threads racing for an unbuilt model all get the one class (the factory runs once)."""
+    code = """
+import json, threading, time
+from secretsmanager_async import _models
+factory = _models._FACTORIES["Tag"]
+calls = []
+def slow():
+    calls.append(1)
+    time.sleep(0.05)  # a thread switch mid-build
+    return factory()
+_models._FACTORIES["Tag"] = slow
+barrier = threading.Barrier(4)
+seen = []
+def worker():
+    barrier.wait()
+    seen.append(id(_models.Tag))
+threads = [threading.Thread(target=worker) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps([len(set(seen)), len(calls)]))
+"""
+    assert _run(code) == [1, 1]
+
+
+@pytest.mark.parametrize("name", STRUCTURES)
+def test_models_pickle_by_module_level_name(name: str) -> None:
+    """Each model has a module-level qualname and round-trips through pickle."""
+    cls = getattr(_models, name)
+    assert cls.__qualname__ == cls.__name__ == name
+    assert cls.__module__ == "secretsmanager_async._models"
+    instance = cls(**{f.name: None for f in attrs.fields(cls) if f.default is attrs.NOTHING})
+    assert pickle.loads(pickle.dumps(instance)) == instance
+
+
+def test_unpickling_builds_the_model() -> None:
+    """A pickled model loads in a process where its class was not built yet."""
+    value = _models.CreateSecretRequest(name="n", tags=[_models.Tag(key="k", value="v")])
+    code = """
+import json, pickle, sys
+value = pickle.loads(sys.stdin.buffer.read())
+print(json.dumps([type(value).__qualname__, value.tags[0].value]))
+"""
+    assert _run(code, pickle.dumps(value)) == ["CreateSecretRequest", "v"]
+
+
+def test_module_attributes() -> None:
+    """dir() lists every model; unknown names raise AttributeError like any module."""
+    assert set(_models.__all__) <= set(dir(_models))
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        _models.Nope  # noqa: B018
+    assert not hasattr(_models, "Nope")
+
+
+def test_stub_declares_the_runtime_models() -> None:
+    """_models.pyi declares each model with the runtime fields, order and required-ness."""
+    tree = ast.parse((ROOT / "secretsmanager_async" / "_models.pyi").read_text())
+    declared = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            declared[node.name] = [
+                (stmt.target.id, stmt.value is None)
+                for stmt in node.body
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+            ]
+    assert sorted(declared) == STRUCTURES
+    for name in STRUCTURES:
+        fields = attrs.fields(getattr(_models, name))
+        assert declared[name] == [(f.name, f.default is attrs.NOTHING) for f in fields], name

@@ -43,6 +43,7 @@ from secretsmanager_async._operations import (
 from secretsmanager_async._protocol import (
     NO_METADATA,
     WIRE,
+    EmptyResponse,
     Operation,
     ResponseMetadata,
     converter,
@@ -254,10 +255,15 @@ def test_metadata_is_attached_and_ignored_by_equality() -> None:
     assert GetSecretValueResponse().metadata is NO_METADATA
 
 
-def test_operations_without_output_parse_to_none() -> None:
-    """An operation with no output shape parses its (empty or {}) body to None."""
-    assert TAG_RESOURCE.parse(b"", METADATA) is None
-    assert TAG_RESOURCE.parse(b"{}", METADATA) is None
+def test_operations_without_output_parse_to_empty_response() -> None:
+    """An operation with no output shape parses its (empty or {}) body to metadata only."""
+    assert TAG_RESOURCE.output_type is EmptyResponse
+    for body in (b"", b"{}", b'{"Unexpected": 1}'):
+        parsed = TAG_RESOURCE.parse(body, METADATA)
+        assert type(parsed) is EmptyResponse
+        assert parsed.metadata is METADATA
+    assert parsed == EmptyResponse()  # metadata is not compared, as on every model
+    assert converter().unstructure(parsed) == {}
     with pytest.raises(ResponseParseError):
         TAG_RESOURCE.parse(b"<html>", METADATA)
 
@@ -430,11 +436,8 @@ def _parses_or_raises_ours(operation: Operation[Any, Any], body: bytes) -> None:
         result = operation.parse(body, METADATA)
     except ResponseParseError:
         return
-    if operation.output_type is None:
-        assert result is None
-    else:
-        assert isinstance(result, operation.output_type)
-        assert result.metadata is METADATA
+    assert isinstance(result, operation.output_type)
+    assert result.metadata is METADATA
 
 
 @pytest.mark.parametrize("operation", FUZZED, ids=lambda op: op.name)
@@ -489,6 +492,24 @@ def test_codec_is_built_once_per_operation() -> None:
     assert codec is not None
     op.parse(b"{}", METADATA)
     assert op._codec is codec
+
+
+def test_operation_resolves_its_models_on_first_use() -> None:
+    """Models are fetched on first use, once for build_input (then the class) and the codec."""
+    calls: list[int] = []
+
+    def models() -> tuple[type[Tag], type[EmptyResponse]]:
+        calls.append(1)
+        return Tag, EmptyResponse
+
+    op = Operation(name="Op", target="t.Op", models=models, validate=lambda params: None)
+    assert calls == []
+    assert repr(op) == "Operation('Op')"
+    assert op.build_input(key="k", value="v") == Tag(key="k", value="v")
+    assert op.build_input is Tag  # later calls go straight to the class
+    assert op.serialize(op.build_input(key="k")) == b'{"Key":"k"}'
+    assert op.parse(b"{}", METADATA).metadata is METADATA
+    assert calls == [1, 1]
 
 
 def test_base64_round_trip_is_exact() -> None:

@@ -36,7 +36,7 @@ from secretsmanager_async._operations import (
     UPDATE_SECRET,
     OperationsMixin,
 )
-from secretsmanager_async._protocol import WIRE, I, O, Operation, ResponseMetadata
+from secretsmanager_async._protocol import WIRE, EmptyResponse, I, O, Operation, ResponseMetadata
 from secretsmanager_async.exceptions import ParamValidationError
 
 CANARY = "CANARY-7f3a9c-do-not-print"
@@ -365,9 +365,12 @@ async def test_nested_input_and_result() -> None:
     assert result.metadata is METADATA
 
 
-async def test_operations_without_output_return_none() -> None:
-    """TagResource and UntagResource have no output shape and return None."""
+async def test_operations_without_output_return_metadata_only() -> None:
+    """TagResource and UntagResource have no output shape: an EmptyResponse with metadata."""
     client = RecordingClient(b"")
-    assert await client.tag_resource(secret_id="s", tags=[Tag(key="k", value="v")]) is None  # type: ignore[func-returns-value]
-    assert await client.untag_resource(secret_id="s", tag_keys=["k"]) is None  # type: ignore[func-returns-value]
+    tagged = await client.tag_resource(secret_id="s", tags=[Tag(key="k", value="v")])
+    assert tagged == EmptyResponse()
+    assert tagged.metadata is METADATA
+    untagged = await client.untag_resource(secret_id="s", tag_keys=["k"])
+    assert untagged.metadata is METADATA
     assert json.loads(client.sent[2][1]) == {"SecretId": "s", "TagKeys": ["k"]}
