@@ -323,7 +323,7 @@ class SecretsManagerClient(OperationsMixin, PaginatorsMixin, BulkMixin):
                     return await self.middleware.handler(request)
             else:  # pragma: no cover - Python 3.10
                 return await asyncio.wait_for(self.middleware.handler(request), timeout)
-        except TimeoutError as e:
+        except (TimeoutError, asyncio.TimeoutError) as e:  # distinct classes on Python 3.10
             raise CallTimeoutError(
                 f"{request.context.operation} did not finish within {timeout} s "
                 f"({request.context.attempts} attempt(s))"
