@@ -225,6 +225,22 @@ def _canonical_query(query: str) -> str:
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
+# Header name -> its lower-case form, or one of two markers: headers the signer replaces
+# (_SKIP) and headers sent unsigned (_UNSIGNED). Our requests reuse a handful of names,
+# so classifying each name once saves work on every attempt.
+_SKIP = "\x00skip"
+_UNSIGNED = "\x00unsigned"
+_HEADER_KINDS: dict[str, str] = {}
+
+
+def _header_kind(name: str) -> str:
+    lname = name.lower()
+    kind = _SKIP if lname in _SIGNER_HEADERS else _UNSIGNED if lname in _UNSIGNED_HEADERS else lname
+    if len(_HEADER_KINDS) < 256:  # bounded: header names are few, but callers may vary them
+        _HEADER_KINDS[name] = kind
+    return kind
+
+
 def _prepare(
     request: HttpRequest, amz_date: str, session_token: str | None
 ) -> tuple[dict[str, str], str, str]:
@@ -232,18 +248,21 @@ def _prepare(
     url = _parse_url(request.url)
     send: dict[str, str] = {}
     canon: dict[str, str] = {}
+    kinds = _HEADER_KINDS
     for name, value in request.headers.items():
-        lname = name.lower()
-        if lname in _SIGNER_HEADERS:
+        kind = kinds.get(name)
+        if kind is None:
+            kind = _header_kind(name)
+        if kind is _SKIP:
             continue
         send[name] = value
-        if lname in _UNSIGNED_HEADERS:
+        if kind is _UNSIGNED:
             continue
         value = " ".join(value.split())
-        if lname in canon:
-            canon[lname] = f"{canon[lname]},{value}"
+        if kind in canon:
+            canon[kind] = f"{canon[kind]},{value}"
         else:
-            canon[lname] = value
+            canon[kind] = value
     if "host" not in canon:
         canon["host"] = send["Host"] = url.host
     canon["x-amz-date"] = send["X-Amz-Date"] = amz_date

@@ -76,8 +76,6 @@ class AiohttpTransport:
             session = self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
-                # We send our own User-Agent; skip aiohttp's defaults we do not need.
-                skip_auto_headers=("User-Agent",),
                 # With trust_env, aiohttp reads netrc and proxy settings in a worker thread on
                 # EVERY request; we resolve the proxy once per URL instead (_target).
                 trust_env=False,
