@@ -284,8 +284,8 @@ class ClientRateLimiter:
         now = self._clock()
         self._update_measured_rate(now)
         if throttled:
-            rate = self.measured_rate if not self.enabled else min(
-                self.measured_rate, self.fill_rate
+            rate = (
+                self.measured_rate if not self.enabled else min(self.measured_rate, self.fill_rate)
             )
             self.last_max_rate = rate
             self._time_window = ((self.last_max_rate * (1 - self.beta)) / self.scale) ** (1 / 3)

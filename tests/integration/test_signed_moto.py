@@ -81,7 +81,9 @@ def auth_server() -> Iterator[dict[str, Any]]:
             aws_access_key_id=user.access_key_id,
             aws_secret_access_key=user.secret_access_key,
         )
-        assumed = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="signer-session")["Credentials"]
+        assumed = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="signer-session")[
+            "Credentials"
+        ]
         session = Credentials(
             assumed["AccessKeyId"], assumed["SecretAccessKey"], assumed["SessionToken"]
         )

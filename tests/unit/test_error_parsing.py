@@ -63,7 +63,11 @@ def test_unknown_code_is_plain_service_error_with_fields() -> None:
         )
     )
     assert type(error) is ServiceError
-    assert (error.code, error.status_code, error.request_id) == ("ThrottlingException", 400, "rid-1")
+    assert (error.code, error.status_code, error.request_id) == (
+        "ThrottlingException",
+        400,
+        "rid-1",
+    )
     assert "slow down" in str(error)
 
 
