@@ -168,10 +168,16 @@ def _structure_optional_str(value: Any, _: Any) -> str | None:
     raise WireTypeError(f"expected a string, got {_json_type(value)}")
 
 
+def _structure_optional_datetime(value: Any, _: Any) -> datetime | None:
+    return None if value is None else _structure_datetime(value, datetime)
+
+
 def _optional_structure_factory(t: Any, conv: Converter) -> Callable[[Any, Any], Any]:
     inner = _optional_inner(t)
     if inner is str:
         return _structure_optional_str
+    if inner is datetime:
+        return _structure_optional_datetime
     handler = conv.get_structure_hook(inner)
 
     def structure_optional(value: Any, _: Any) -> Any:
@@ -196,22 +202,37 @@ def _is_list(t: Any) -> bool:
     return typing.get_origin(t) is list
 
 
+def _structure_str_list(value: Any, _: Any) -> list[str]:
+    # lists of strings (version stages, ...) are common: check in place, no copy
+    if type(value) is not list:
+        raise WireTypeError(f"expected an array, got {_json_type(value)}")
+    for item in value:
+        if type(item) is not str:
+            raise WireTypeError(f"expected a string, got {_json_type(item)}")
+    return value
+
+
 def _list_structure_factory(t: Any, conv: Converter) -> Callable[[Any, Any], Any]:
+    # cattrs would turn any iterable (a string!) into a list: each hook takes JSON arrays only.
     (elem_type,) = typing.get_args(t)
     if conv.detailed_validation:
         # cattrs' own list hook records the failing index for locate_error().
         checked: Callable[[Any, Any], Any] = list_structure_factory(t, conv)
-    else:
-        handler = conv.get_structure_hook(elem_type)
 
-        def checked(value: Any, _: Any) -> Any:
-            return [handler(item, elem_type) for item in value]
+        def structure_checked_list(value: Any, _: Any) -> Any:
+            if type(value) is not list:
+                raise WireTypeError(f"expected an array, got {_json_type(value)}")
+            return checked(value, t)
+
+        return structure_checked_list
+    if elem_type is str:
+        return _structure_str_list
+    handler = conv.get_structure_hook(elem_type)
 
     def structure_list(value: Any, _: Any) -> Any:
-        # cattrs would turn any iterable (a string!) into a list; JSON arrays only.
         if type(value) is not list:
             raise WireTypeError(f"expected an array, got {_json_type(value)}")
-        return checked(value, t)
+        return [handler(item, elem_type) for item in value]
 
     return structure_list
 
