@@ -162,9 +162,6 @@ def _parse_files(config_path: str, credentials_path: str) -> SharedFiles:
 
 
 def _read_ini(path: str) -> dict[str, Section]:
-    # configparser is imported here: most processes never read these files
-    import configparser
-
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -172,6 +169,11 @@ def _read_ini(path: str) -> dict[str, Section]:
         return {}
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
+    if not text.strip():
+        return {}
+    # configparser is imported here: most processes (containers, Lambda) have no such files
+    import configparser
+
     # strict=False: a repeated section or key merges (last wins) instead of failing the file
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
