@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +14,7 @@ from secretsmanager_async import Credentials, SecretsManagerClient
 from secretsmanager_async._middleware.retry import RetryStage
 
 from ..conftest import MotoServer
+from ..moto_process import moto_subprocess
 from .proxy import FaultPlan, FaultProxy
 
 CREDENTIALS = Credentials("AKIDFAULTS", "faults-secret-key")
@@ -74,29 +71,5 @@ def moto_process() -> Iterator[MotoProcess]:
     The soak runs moto out of process so that, on a 2-core CI box, moto and the client run in
     parallel instead of sharing one GIL, and so that tracemalloc sees only the client's memory.
     """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("moto's server process did not start")
-                time.sleep(0.05)
-        yield MotoProcess(port, f"http://127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with moto_subprocess() as url:
+        yield MotoProcess(int(url.rsplit(":", 1)[1]), url)

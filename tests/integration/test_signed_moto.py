@@ -8,11 +8,6 @@ setting is process-wide and the other tests use moto without authentication.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,16 +20,12 @@ from secretsmanager_async import (
     ServiceError,
 )
 
+from ..moto_process import moto_subprocess
+
 SETUP_CALLS = 5  # the IAM calls below, made before authentication switches on
 ALLOW_ALL = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -42,25 +33,7 @@ def auth_server() -> Iterator[dict[str, Any]]:
     """moto's server with authentication, an IAM user with a key, and a role to assume."""
     import boto3
 
-    port = _free_port()
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+    with moto_subprocess({"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}) as url:
         kw: dict[str, Any] = {
             "endpoint_url": url,
             "region_name": "us-east-1",
@@ -88,9 +61,6 @@ def auth_server() -> Iterator[dict[str, Any]]:
             assumed["AccessKeyId"], assumed["SecretAccessKey"], assumed["SessionToken"]
         )
         yield {"url": url, "user": user, "session": session}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _client(server: dict[str, Any], credentials: Credentials) -> SecretsManagerClient:
