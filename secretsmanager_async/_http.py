@@ -22,23 +22,33 @@ def _headers_repr(headers: Mapping[str, str]) -> str:
     )
 
 
-@attrs.define(slots=True, eq=False)
 class CallContext:
-    """Per-call state shared by the stages of one operation call (all attempts)."""
+    """Per-call state shared by the stages of one operation call (all attempts).
 
-    operation: str
-    invocation_id: str = attrs.field(factory=uuid4)
-    #: attempts made so far, set by the retry stage
-    attempts: int = 0
-    #: seconds slept between attempts, set by the retry stage
-    total_retry_delay: float = 0.0
-    #: per-call total timeout in seconds (None: the client's setting)
-    timeout: float | None = None
+    A plain slotted class: one is made per call, and it is mutable by design.
+    """
+
+    __slots__ = ("attempts", "invocation_id", "operation", "total_retry_delay")
+
+    def __init__(self, operation: str, invocation_id: str | None = None) -> None:
+        self.operation = operation
+        #: sent as amz-sdk-invocation-id on every attempt of this call
+        self.invocation_id = invocation_id if invocation_id is not None else uuid4()
+        #: attempts made so far, counted by the retry stage
+        self.attempts = 0
+        #: seconds slept between attempts, added up by the retry stage
+        self.total_retry_delay = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"CallContext(operation={self.operation!r}, invocation_id={self.invocation_id!r}, "
+            f"attempts={self.attempts}, total_retry_delay={self.total_retry_delay})"
+        )
 
 
 @attrs.frozen(slots=True)
 class HttpRequest:
-    """One HTTP request. Stages derive new requests with :func:`attrs.evolve`."""
+    """One HTTP request. Stages derive new requests with :meth:`with_url` and :meth:`with_headers`."""
 
     method: str
     url: str

@@ -31,9 +31,8 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
-
-import attrs
 
 from ._credentials.base import Credentials
 from ._http import HttpRequest
@@ -155,8 +154,7 @@ def _format_amz_date(now: dt.datetime) -> str:
     )
 
 
-@attrs.frozen(slots=True)
-class _UrlParts:
+class _UrlParts(NamedTuple):
     host: str
     canonical_uri: str
     canonical_query: str

@@ -20,8 +20,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
-import attrs
-
 from .._http import HttpRequest, HttpResponse
 from ..exceptions import SecretsManagerError, ServiceError, TransportError
 from .base import Handler
@@ -89,16 +87,17 @@ class RetryHook(Protocol):
     def __call__(self, request: HttpRequest, error: SecretsManagerError, delay: float) -> None: ...
 
 
-@attrs.define
 class RetryQuota:
     """The token bucket that limits retries when the service is failing."""
 
-    capacity: int = QUOTA_CAPACITY
-    available: int = attrs.field(default=-1)
+    __slots__ = ("available", "capacity")
 
-    def __attrs_post_init__(self) -> None:
-        if self.available < 0:
-            self.available = self.capacity
+    def __init__(self, capacity: int = QUOTA_CAPACITY, available: int | None = None) -> None:
+        self.capacity = capacity
+        self.available = capacity if available is None else available
+
+    def __repr__(self) -> str:
+        return f"RetryQuota(capacity={self.capacity}, available={self.available})"
 
     def acquire(self, cost: int) -> bool:
         if cost > self.available:
