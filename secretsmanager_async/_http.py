@@ -48,7 +48,7 @@ class CallContext:
 
 @attrs.frozen(slots=True)
 class HttpRequest:
-    """One HTTP request. Stages derive new requests with :meth:`with_url` and :meth:`with_headers`."""
+    """One HTTP request. Stages derive new ones with :meth:`with_url` and :meth:`with_headers`."""
 
     method: str
     url: str
