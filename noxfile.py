@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import nox
+
+# pyenv installs interpreters outside PATH unless they are activated; let nox find them.
+_PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+for _bin in sorted(_PYENV.glob("3.*/bin"), reverse=True):
+    os.environ["PATH"] = f"{_bin}{os.pathsep}{os.environ['PATH']}"
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
