@@ -71,7 +71,7 @@ async def test_connect_timeout(make_client: ClientFactory) -> None:
                 with pytest.raises(ConnectTimeoutError):
                     await client.get_secret_value(secret_id="x")
                 elapsed = time.monotonic() - start
-                assert limit * 0.9 <= elapsed < limit + 0.5
+                assert limit * 0.9 <= elapsed < limit + 1.5  # far below the 10 s default
 
 
 async def test_connect_timeout_is_retried(make_client: ClientFactory) -> None:
@@ -95,7 +95,7 @@ async def test_read_timeout(proxy: FaultProxy, make_client: ClientFactory, secre
             with pytest.raises(ReadTimeoutError):
                 await client.get_secret_value(secret_id=secret)
             elapsed = time.monotonic() - start
-            assert limit * 0.9 <= elapsed < limit + 0.5
+            assert limit * 0.9 <= elapsed < limit + 1.5  # far below the 30 s default
             assert pool_in_use(client) == 0
 
 
@@ -109,7 +109,7 @@ async def test_call_timeout_covers_all_attempts(
         with pytest.raises(CallTimeoutError) as info:
             await client.get_secret_value(secret_id=secret)
         elapsed = time.monotonic() - start
-        assert 0.45 <= elapsed < 1.0
+        assert 0.45 <= elapsed < 1.6  # ten 0.2 s attempts would take 2 s
         assert "attempt" in str(info.value)
         assert pool_in_use(client) == 0
         proxy._queued.clear()

@@ -130,7 +130,7 @@ async def test_read_timeout_is_retried_then_typed(server: ScriptedServer) -> Non
         start = time.monotonic()
         with pytest.raises(ReadTimeoutError):
             await client.get_secret_value(secret_id="n")
-        assert time.monotonic() - start < 2
+        assert time.monotonic() - start < 4
     assert len(server.requests) == 2
 
 
@@ -141,7 +141,7 @@ async def test_call_timeout_bounds_the_whole_call(server: ScriptedServer) -> Non
         start = time.monotonic()
         with pytest.raises(CallTimeoutError):
             await client.get_secret_value(secret_id="n")
-        assert time.monotonic() - start < 2
+        assert time.monotonic() - start < 4
         server.script.clear()
         server.script.append(ok(VALUE))
         assert (await client.get_secret_value(secret_id="n")).secret_string == "s"
