@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from ._middleware.retry import classify
+from ._operations import OperationsMixin
 from .exceptions import (
     MODELED_ERRORS,
     ParamValidationError,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from ._models import (
         APIErrorType,
         BatchGetSecretValueResponse,
-        Filter,
         GetSecretValueResponse,
         SecretValueEntry,
     )
@@ -128,33 +128,14 @@ class BulkResult:
             raise error
 
 
-class _BulkClient(Protocol):
-    """What the bulk fetch needs from the client."""
-
-    _bulk_batch_denied: bool
-
-    async def get_secret_value(
-        self, *, secret_id: str, version_id: str | None = None, version_stage: str | None = None
-    ) -> GetSecretValueResponse: ...
-
-    async def batch_get_secret_value(
-        self,
-        *,
-        filters: list[Filter] | None = None,
-        max_results: int | None = None,
-        next_token: str | None = None,
-        secret_id_list: list[str] | None = None,
-    ) -> BatchGetSecretValueResponse: ...
-
-
-class BulkMixin:
+class BulkMixin(OperationsMixin):
     """``get_secret_values`` for the client."""
 
     #: set once BatchGetSecretValue was denied: later bulk calls go straight to single calls
     _bulk_batch_denied: bool = False
 
     async def get_secret_values(
-        self: _BulkClient,
+        self,
         secret_ids: Iterable[str],
         *,
         version_stage: str | None = None,
@@ -228,7 +209,7 @@ class _BulkFetch:
 
     __slots__ = ("_client", "_limit", "_stage", "errors", "values")
 
-    def __init__(self, client: _BulkClient, version_stage: str | None, limit: int) -> None:
+    def __init__(self, client: BulkMixin, version_stage: str | None, limit: int) -> None:
         self._client = client
         self._stage = version_stage
         self._limit = asyncio.Semaphore(limit)

@@ -24,7 +24,6 @@ from ._middleware.endpoint import EndpointStage
 from ._middleware.errors import ErrorParsingStage
 from ._middleware.retry import RetryStage
 from ._middleware.signing import SigningStage
-from ._operations import OperationsMixin
 from ._paginators import PaginatorsMixin
 from ._protocol import Operation, ResponseMetadata
 from ._transport.base import Transport
@@ -53,7 +52,7 @@ class _State(enum.Enum):
     CLOSED = 3
 
 
-class SecretsManagerClient(OperationsMixin, PaginatorsMixin, BulkMixin):
+class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     """An asyncio client for AWS Secrets Manager.
 
     Use it as an async context manager, or call :meth:`close` when done. Every operation is

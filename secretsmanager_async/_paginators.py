@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import attrs
 
+from ._operations import OperationsMixin
 from .exceptions import ParamValidationError, ResponseParseError
 
 if TYPE_CHECKING:
@@ -168,44 +169,7 @@ class Paginator(Generic[P, T]):
                 yield item
 
 
-class _ListingOperations(Protocol):
-    """The operations the paginators call; SecretsManagerClient provides them."""
-
-    async def list_secrets(
-        self,
-        *,
-        filters: list[Filter] | None = None,
-        include_planned_deletion: bool | None = None,
-        max_results: int | None = None,
-        next_token: str | None = None,
-        sort_by: str | None = None,
-        sort_order: str | None = None,
-    ) -> ListSecretsResponse: ...
-
-    async def list_secret_version_ids(
-        self,
-        *,
-        secret_id: str,
-        include_deprecated: bool | None = None,
-        max_results: int | None = None,
-        next_token: str | None = None,
-    ) -> ListSecretVersionIdsResponse: ...
-
-    async def batch_get_secret_value(
-        self,
-        *,
-        filters: list[Filter] | None = None,
-        max_results: int | None = None,
-        next_token: str | None = None,
-        secret_id_list: list[str] | None = None,
-    ) -> BatchGetSecretValueResponse: ...
-
-    async def list_resource_policies(
-        self, *, secret_id: str, max_results: int | None = None, next_token: str | None = None
-    ) -> ListResourcePoliciesResponse: ...
-
-
-class PaginatorsMixin:
+class PaginatorsMixin(OperationsMixin):
     """``paginate_*`` methods for the client: the operation's own arguments (without
     ``next_token``) plus ``max_pages``, ``max_items`` and ``starting_token``.
 
@@ -215,7 +179,7 @@ class PaginatorsMixin:
     __slots__ = ()
 
     def paginate_list_secrets(
-        self: _ListingOperations,
+        self,
         *,
         filters: list[Filter] | None = None,
         include_planned_deletion: bool | None = None,
@@ -248,7 +212,7 @@ class PaginatorsMixin:
         )
 
     def paginate_list_secret_version_ids(
-        self: _ListingOperations,
+        self,
         *,
         secret_id: str,
         include_deprecated: bool | None = None,
@@ -277,7 +241,7 @@ class PaginatorsMixin:
         )
 
     def paginate_batch_get_secret_value(
-        self: _ListingOperations,
+        self,
         *,
         filters: list[Filter] | None = None,
         secret_id_list: list[str] | None = None,
@@ -310,7 +274,7 @@ class PaginatorsMixin:
         )
 
     def paginate_list_resource_policies(
-        self: _ListingOperations,
+        self,
         *,
         secret_id: str,
         max_results: int | None = None,
