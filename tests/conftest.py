@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+TESTDATA = Path(__file__).resolve().parent / "data"
 
 # Only loopback: make sure nothing in the developer's environment can send us to AWS.
 for _name in list(os.environ):

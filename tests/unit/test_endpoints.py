@@ -13,9 +13,7 @@ from secretsmanager_async._endpoints import resolve_endpoint
 from secretsmanager_async.exceptions import ConfigurationError
 
 REPO = Path(__file__).parents[2]
-CASES_FILE = (
-    REPO / ".." / "shared" / "testdata" / "endpoints" / "secretsmanager-endpoint-tests.json"
-)
+CASES_FILE = REPO / "tests" / "data" / "endpoints" / "secretsmanager-endpoint-tests.json"
 PACKAGE_DATA = REPO / "secretsmanager_async" / "_data"
 MODEL = REPO / "codegen" / "model"
 
@@ -33,8 +31,6 @@ def _case_id(index: int, case: dict[str, Any]) -> str:
 
 
 def _cases() -> list[Any]:
-    if not CASES_FILE.is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{CASES_FILE} is absent"))]
     cases = json.loads(CASES_FILE.read_text(encoding="utf-8"))["testCases"]
     return [pytest.param(c, id=_case_id(i, c)) for i, c in enumerate(cases)]
 
@@ -58,9 +54,7 @@ def test_official_case(case: dict[str, Any]) -> None:
 
 
 def test_official_case_count() -> None:
-    """The shared file holds all 49 cases (guards a truncated copy)."""
-    if not CASES_FILE.is_file():
-        pytest.skip(f"{CASES_FILE} is absent")
+    """The file in tests/data holds all 49 cases (guards a truncated copy)."""
     assert len(json.loads(CASES_FILE.read_text(encoding="utf-8"))["testCases"]) == 49
 
 
