@@ -381,3 +381,29 @@ async def test_logs_name_versions_never_values(
         text = record.getMessage()
         assert not any(v in text for v in values), text
     assert not any(v in str(raised.value) for v in values)
+
+
+async def test_rotation_token_is_passed_to_put_secret_value(
+    client: SecretsManagerClient, unique_name: str, rotation_lambda_arn: str
+) -> None:
+    """A newer event's RotationToken goes with the PutSecretValue of createSecret."""
+    bodies: dict[str, dict[str, Any]] = {}
+
+    class Recorder:
+        name = "recorder"
+
+        async def handle(self, request: Any, next: Any) -> Any:
+            bodies[request.headers["X-Amz-Target"].split(".")[-1]] = json.loads(request.body)
+            return await next(request)
+
+    client.middleware.insert_before("parse_errors", Recorder())
+    await client.create_secret(name=unique_name, secret_string=_db_secret("app", "pw"))
+    token = await start_rotation(client, unique_name, rotation_lambda_arn)
+    rotation_token = "0a1b2c3d-" * 5
+    handler = TableSingleUser(client, UserTable({}))
+    await handler.handle(
+        {**event(unique_name, token, "createSecret"), "RotationToken": rotation_token}
+    )
+    put = bodies["PutSecretValue"]
+    assert put["RotationToken"] == rotation_token
+    assert (put["ClientRequestToken"], put["VersionStages"]) == (token, ["AWSPENDING"])
