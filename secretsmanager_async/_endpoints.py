@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from .exceptions import ConfigurationError
 
-__all__ = ["resolve_endpoint"]
+__all__ = ["check_region", "resolve_endpoint"]
 
 # Parsed JSON: the rule language is dynamically typed, so the interpreter is too.
 _Json = Any
@@ -32,6 +32,16 @@ _Json = Any
 # fullmatch, not match: "$" would accept a trailing newline.
 _REGION_LABEL = r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)"
 _HOST_LABEL = r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}"
+
+
+def check_region(region: str) -> str:
+    """Return ``region`` if it can be part of a host name; raise ConfigurationError otherwise.
+
+    The one region check: the service endpoint and the STS endpoint both go through it.
+    """
+    if not re.fullmatch(_REGION_LABEL, region):
+        raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
+    return region
 
 
 def resolve_endpoint(
@@ -57,8 +67,8 @@ def resolve_endpoint(
 def _resolve_cached(
     region: str | None, use_fips: bool, use_dualstack: bool, endpoint_url: str | None
 ) -> str:
-    if region is not None and not re.fullmatch(_REGION_LABEL, region):
-        raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
+    if region is not None:
+        check_region(region)
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

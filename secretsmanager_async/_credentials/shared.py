@@ -15,11 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .._profiles import SharedFiles, aload_shared_files, resolve_profile_name, service_settings
 from ..exceptions import ConfigurationError
 from .base import Credentials, CredentialsProvider
 from .common import CredentialRetrievalError, CredentialsHttp
+
+if TYPE_CHECKING:
+    from .process import CredentialProcessRunner
 
 _PROVIDER = "shared-files"
 Profile = Mapping[str, "str | Mapping[str, str]"]
@@ -53,11 +57,17 @@ class SharedFilesProvider:
         profile: str | None = None,
         environ: Mapping[str, str] | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        region: str | None = None,
+        process_timeout: float | None = None,
+        process_max_bytes: float | None = None,
     ) -> None:
         self._http = http
         self._profile = profile
         self._environ = environ
         self._now = now
+        self._region = region
+        self._process_limits = (process_timeout, process_max_bytes)
+        self._runner: CredentialProcessRunner | None = None
 
     def __repr__(self) -> str:
         return f"SharedFilesProvider(profile={self._profile!r})"
@@ -105,16 +115,29 @@ class SharedFilesProvider:
                 sts_services=service_settings(files, files.profile(active) or {}, "sts"),
                 environ=env,
                 now=self._now,
+                region=self._region,
             )
         from_credentials_file = _static(files.credentials_profiles.get(name))
         if from_credentials_file is not None:
             return from_credentials_file
         process = _get(profile, "credential_process")
         if process:
-            from .process import run_credential_process
-
-            return await run_credential_process(process)
+            return await self._process_runner().run(process)
         return _static(files.config_profiles.get(name))
+
+    def _process_runner(self) -> CredentialProcessRunner:
+        # created on first use: most profiles never run a command
+        if self._runner is None:
+            from .process import CredentialProcessRunner
+
+            timeout, max_bytes = self._process_limits
+            self._runner = CredentialProcessRunner(timeout=timeout, max_output_bytes=max_bytes)
+        return self._runner
+
+    async def aclose(self) -> None:
+        """Kill a ``credential_process`` command still running."""
+        if self._runner is not None:
+            await self._runner.aclose()
 
     async def _assume_role(
         self,
@@ -169,6 +192,7 @@ class SharedFilesProvider:
             sts_services=service_settings(files, active_profile, "sts"),
             environ=self._env(),
             now=self._now,
+            region=self._region,
         )
         duration = _get(profile, "duration_seconds")
         try:
