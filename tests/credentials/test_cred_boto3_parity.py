@@ -21,6 +21,7 @@ from secretsmanager_async._credentials.chain import default_chain
 from secretsmanager_async._credentials.http import AiohttpCredentialsHttp
 from secretsmanager_async._credentials.sts import sts_client_for
 from secretsmanager_async._profiles import clear_cache, load_shared_files
+from secretsmanager_async.exceptions import NoCredentialsError
 
 botocore_session = pytest.importorskip("botocore.session")
 botocore_loaders = pytest.importorskip("botocore.loaders")
@@ -70,14 +71,24 @@ def botocore_key(profile: str | None) -> str | None:
     return None if creds is None else creds.access_key
 
 
-async def our_key(profile: str | None, http: AiohttpCredentialsHttp) -> str | None:
-    """The access key our default chain picks."""
+async def our_key(profile: str | None, serve: Any) -> str | None:
+    """The access key our client signs with (None: it found none), seen by a local server."""
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization", ""))
+        return web.json_response({"SecretList": []})
+
+    server = await serve({("POST", "/"): handler})
     clear_cache()
-    try:
-        creds = await default_chain(profile=profile, http=http).load()
-    except Exception:
-        return None
-    return None if creds is None else creds.access_key_id
+    async with SecretsManagerClient(
+        region="us-east-1", endpoint_url=server.url, profile=profile
+    ) as client:
+        try:
+            await client.list_secrets()
+        except NoCredentialsError:
+            return None
+    return seen[0].split("Credential=")[1].split("/")[0]
 
 
 CASES = list(
@@ -94,7 +105,7 @@ CASES = list(
 @pytest.mark.parametrize(("env_keys", "aws_profile", "default_profile", "argument"), CASES)
 async def test_credential_precedence_matches_boto3(
     monkeypatch: pytest.MonkeyPatch,
-    http: AiohttpCredentialsHttp,
+    serve: Any,
     env_keys: bool,
     aws_profile: str | None,
     default_profile: str | None,
@@ -110,7 +121,7 @@ async def test_credential_precedence_matches_boto3(
         monkeypatch.setenv("AWS_DEFAULT_PROFILE", default_profile)
     expected = botocore_key(argument)
     assert expected is not None
-    assert await our_key(argument, http) == expected
+    assert await our_key(argument, serve) == expected
 
 
 @pytest.mark.usefixtures("files")
@@ -229,3 +240,24 @@ async def test_ignored_endpoint_is_never_contacted(
         await client.list_secrets()
     assert len(explicit.requests) == 1
     assert configured.requests == []
+
+
+async def test_explicit_profile_skips_web_identity_env(
+    monkeypatch: pytest.MonkeyPatch, write_credentials: Writer, tmp_path: Path
+) -> None:
+    """botocore's disable_env_vars: with profile=, AWS_ROLE_ARN/_TOKEN_FILE are not used."""
+    token = tmp_path / "token"
+    token.write_text("oidc")
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token))
+    write_credentials("[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s\n")
+    from tests.credentials.test_cred_hostile import RecordingHttp
+
+    http = RecordingHttp()
+    creds = await default_chain(profile="dev", http=http).load()
+    assert creds is not None and creds.access_key_id == "AKIDDEV"
+    assert http.urls == []
+    # without an explicit profile the variables apply (and STS is asked)
+    with pytest.raises(Exception, match="STS"):
+        await default_chain(profile=None, http=http, region="us-east-1").load()
+    assert set(http.urls) == {"https://sts.us-east-1.amazonaws.com/"}
