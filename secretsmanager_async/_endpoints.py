@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from .exceptions import ConfigurationError
 
-__all__ = ["check_region", "resolve_endpoint"]
+__all__ = ["check_region", "is_valid_region", "resolve_endpoint"]
 
 # Parsed JSON: the rule language is dynamically typed, so the interpreter is too.
 _Json = Any
@@ -34,12 +34,17 @@ _REGION_LABEL = r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)"
 _HOST_LABEL = r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}"
 
 
-def check_region(region: str) -> str:
-    """Return ``region`` if it can be part of a host name; raise ConfigurationError otherwise.
+def is_valid_region(region: str) -> bool:
+    """Whether ``region`` can be part of a host name: the one region rule of the package.
 
-    The one region check: the service endpoint and the STS endpoint both go through it.
+    The service endpoint, the STS endpoint and the SSO endpoints all use it.
     """
-    if not re.fullmatch(_REGION_LABEL, region):
+    return re.fullmatch(_REGION_LABEL, region) is not None
+
+
+def check_region(region: str) -> str:
+    """Return ``region`` if :func:`is_valid_region`; raise ConfigurationError otherwise."""
+    if not is_valid_region(region):
         raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
     return region
 
