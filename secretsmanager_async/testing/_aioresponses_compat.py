@@ -29,22 +29,26 @@ class _SentWriter:
 
 def needed(core: ModuleType) -> bool:
     """True when aiohttp requires ``stream_writer`` and this aioresponses does not pass it."""
-    response_class = core.ClientResponse
+    response_class: Any = getattr(core, "ClientResponse", None)
+    if response_class is None:
+        return False
     if getattr(response_class, "_secretsmanager_async_compat", False):
         return False  # already applied
     parameter = inspect.signature(response_class.__init__).parameters.get("stream_writer")
     if parameter is None or parameter.default is not inspect.Parameter.empty:
         return False
-    build = core.RequestMatch._build_response
+    build = getattr(getattr(core, "RequestMatch", None), "_build_response", None)
+    if build is None:
+        return False
     return "stream_writer" not in build.__code__.co_consts
 
 
 def _patch(core: ModuleType) -> bool:
     if not needed(core):
         return False
-    base = core.ClientResponse
+    base: Any = getattr(core, "ClientResponse")  # noqa: B009 - typed as Any on purpose
 
-    class ClientResponse(base):  # type: ignore[misc, valid-type]
+    class ClientResponse(base):  # type: ignore[misc]
         _secretsmanager_async_compat = True
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -52,7 +56,7 @@ def _patch(core: ModuleType) -> bool:
             super().__init__(*args, **kwargs)
 
     ClientResponse.__qualname__ = base.__qualname__
-    core.ClientResponse = ClientResponse
+    setattr(core, "ClientResponse", ClientResponse)  # noqa: B010
     return True
 
 

@@ -16,7 +16,7 @@ import secrets as _secrets
 import string
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -36,6 +36,8 @@ RotationHandler = Callable[[Wire], "Awaitable[None] | None"]
 
 _CURRENT, _PREVIOUS, _PENDING = "AWSCURRENT", "AWSPREVIOUS", "AWSPENDING"
 _DEFAULT_KMS = "alias/aws/secretsmanager"
+#: what ListSecretVersionIds names the AWS managed key by
+_DEFAULT_KEY_ID = "DefaultEncryptionKey"
 _DAY = 86400.0
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 #: deprecated (unlabelled) versions the service keeps before dropping the oldest
@@ -255,7 +257,7 @@ class FakeSecretsManager:
                 _Error("UnknownOperationException", f"Unknown operation {operation!r}")
             )
         try:
-            result = handler(self, region, params)
+            result: Any = handler(self, region, params)
             if asyncio.iscoroutine(result):
                 result = await result
         except _Error as e:
@@ -312,9 +314,13 @@ class FakeSecretsManager:
     ) -> Fault:
         """Answer matching calls with ``ThrottlingException`` (HTTP 400), as the service does."""
         return self.fail(
-            operation, code="ThrottlingException", message="Rate exceeded", status=400,
-            secret_id=secret_id, times=times,
-        )  # fmt: skip
+            operation,
+            code="ThrottlingException",
+            message="Rate exceeded",
+            status=400,
+            secret_id=secret_id,
+            times=times,
+        )
 
     def server_error(
         self,
@@ -426,8 +432,9 @@ class FakeSecretsManager:
                 if isinstance(value, str)
                 else (None, base64.b64encode(value).decode())
             )
-            self._add_version(secret, version_id or str(uuid.uuid4()), string_value, binary,
-                              list(stages), now)  # fmt: skip
+            self._add_version(
+                secret, version_id or str(uuid.uuid4()), string_value, binary, list(stages), now
+            )
         return secret.arn
 
     def value(
@@ -522,7 +529,9 @@ class FakeSecretsManager:
             raise _marked_deleted()
         return secret
 
-    def _get(self, region: str, params: Mapping[str, Any], *, allow_deleted: bool = False) -> _Secret:
+    def _get(
+        self, region: str, params: Mapping[str, Any], *, allow_deleted: bool = False
+    ) -> _Secret:
         secret = self._find(region, params.get("SecretId") or "", allow_deleted=allow_deleted)
         if secret is None:
             raise _not_found()
@@ -536,7 +545,8 @@ class FakeSecretsManager:
 
     def _new_secret(self, region: str, name: str, now: float) -> _Secret:
         suffix = "".join(self._random.choices(string.ascii_letters + string.digits, k=6))
-        arn = f"arn:{_partition(region)}:secretsmanager:{region}:{self.account_id}:secret:{name}-{suffix}"
+        prefix = f"arn:{_partition(region)}:secretsmanager:{region}:{self.account_id}:secret"
+        arn = f"{prefix}:{name}-{suffix}"
         secret = self._store(region)[name] = _Secret(name, arn, region, now)
         return secret
 
@@ -704,9 +714,11 @@ class FakeSecretsManager:
                 )
             else:
                 replica = _Secret(
-                    secret.name, secret.arn.replace(f":{secret.region}:", f":{region}:"),
-                    region, self._clock(),
-                )  # fmt: skip
+                    secret.name,
+                    secret.arn.replace(f":{secret.region}:", f":{region}:"),
+                    region,
+                    self._clock(),
+                )
                 # shared state: what changes on the primary shows on the replica
                 replica.versions = secret.versions
                 replica.tags = secret.tags
@@ -736,8 +748,7 @@ class FakeSecretsManager:
             if version_stage and version_stage not in version.stages:
                 raise _Error(
                     "InvalidRequestException",
-                    "You provided a VersionStage that is not associated to the provided "
-                    "VersionId.",
+                    "You provided a VersionStage that is not associated to the provided VersionId.",
                 )
         else:
             stage = version_stage or _CURRENT
@@ -823,12 +834,17 @@ class FakeSecretsManager:
         secret = self._get(region, p, allow_deleted=True)
         include = bool(p.get("IncludeDeprecated"))
         versions = [v for v in secret.versions.values() if include or v.stages]
-        page, token = _page(versions, p.get("NextToken"), p.get("MaxResults"), 100,
-                            "ListSecretVersionIds")  # fmt: skip
+        page, token = _page(
+            versions, p.get("NextToken"), p.get("MaxResults"), 100, "ListSecretVersionIds"
+        )
         entries = []
         for v in page:
-            entry: Wire = {"VersionId": v.id, "VersionStages": list(v.stages),
-                           "CreatedDate": v.created, "KmsKeyIds": [secret.kms_key_id or "DefaultEncryptionKey"]}  # fmt: skip
+            entry: Wire = {
+                "VersionId": v.id,
+                "VersionStages": list(v.stages),
+                "CreatedDate": v.created,
+                "KmsKeyIds": [secret.kms_key_id or _DEFAULT_KEY_ID],
+            }
             if v.last_accessed is not None:
                 entry["LastAccessedDate"] = v.last_accessed
             entries.append(entry)
@@ -863,19 +879,25 @@ class FakeSecretsManager:
                 try:
                     values.append(self._get_secret_value(region, {"SecretId": secret_id}))
                 except _Error as e:
-                    errors.append({"SecretId": secret_id, "ErrorCode": e.code, "Message": e.message})
+                    errors.append(
+                        {"SecretId": secret_id, "ErrorCode": e.code, "Message": e.message}
+                    )
         else:
             parsed = _filters(filters)
             self._purge(region)
-            found = [s for s in self._store(region).values()
-                     if s.deleted is None and _matches(s, parsed)]  # fmt: skip
-            page, token = _page(found, p.get("NextToken"), p.get("MaxResults"), 20,
-                                "BatchGetSecretValue")  # fmt: skip
+            found = [
+                s for s in self._store(region).values() if s.deleted is None and _matches(s, parsed)
+            ]
+            page, token = _page(
+                found, p.get("NextToken"), p.get("MaxResults"), 20, "BatchGetSecretValue"
+            )
             for secret in page:
                 try:
                     version = self._pick_version(secret, None, None)
                 except _Error as e:
-                    errors.append({"SecretId": secret.arn, "ErrorCode": e.code, "Message": e.message})
+                    errors.append(
+                        {"SecretId": secret.arn, "ErrorCode": e.code, "Message": e.message}
+                    )
                     continue
                 self._touch(secret, version)
                 values.append(self._value_entry(secret, version))
@@ -905,8 +927,7 @@ class FakeSecretsManager:
             regions = ",".join(r["Region"] for r in secret.replicas)
             raise _Error(
                 "InvalidParameterException",
-                f"You can't delete secret {secret.name} that still has replica regions "
-                f"[{regions}]",
+                f"You can't delete secret {secret.name} that still has replica regions [{regions}]",
             )
         now = self._clock()
         if force:
@@ -1008,7 +1029,9 @@ class FakeSecretsManager:
         secret.last_changed = now
         if lambda_arn:
             if lambda_arn not in self._rotation_functions:
-                raise _Error("ResourceNotFoundException", f"Resource not found for ARN '{lambda_arn}'.")
+                raise _Error(
+                    "ResourceNotFoundException", f"Resource not found for ARN '{lambda_arn}'."
+                )
             handler = self._rotation_functions[lambda_arn]
             immediately = p.get("RotateImmediately", True)
             steps = ("createSecret", "setSecret", "testSecret", "finishSecret")
@@ -1045,14 +1068,14 @@ class FakeSecretsManager:
         length = p.get("PasswordLength", 32)
         excluded = set(p.get("ExcludeCharacters") or "")
         pools = []
-        for flag, chars in (
+        for flag, characters in (
             ("ExcludeLowercase", string.ascii_lowercase),
             ("ExcludeUppercase", string.ascii_uppercase),
             ("ExcludeNumbers", string.digits),
             ("ExcludePunctuation", _PUNCTUATION),
         ):
             if not p.get(flag):
-                pool = "".join(c for c in chars if c not in excluded)
+                pool = "".join(c for c in characters if c not in excluded)
                 if pool:
                     pools.append(pool)
         if p.get("IncludeSpace") and " " not in excluded:
@@ -1105,8 +1128,9 @@ class FakeSecretsManager:
     def _list_resource_policies(self, region: str, p: Wire) -> Wire:
         secret = self._get_primary(region, p)
         policies = [{"PolicyName": "default"}] if secret.policy is not None else []
-        page, token = _page(policies, p.get("NextToken"), p.get("MaxResults"), 100,
-                            "ListResourcePolicies")  # fmt: skip
+        page, token = _page(
+            policies, p.get("NextToken"), p.get("MaxResults"), 100, "ListResourcePolicies"
+        )
         out: Wire = {"ResourcePolicies": page}
         if token:
             out["NextToken"] = token
@@ -1120,16 +1144,19 @@ class FakeSecretsManager:
             return {
                 "PolicyValidationPassed": False,
                 "ValidationErrors": [
-                    {"CheckName": "BlockPublicPolicy",
-                     "ErrorMessage": "The policy allows broad access to the secret."}  # fmt: skip
+                    {
+                        "CheckName": "BlockPublicPolicy",
+                        "ErrorMessage": "The policy allows broad access to the secret.",
+                    }
                 ],
             }
         return {"PolicyValidationPassed": True, "ValidationErrors": []}
 
     def _replicate_secret_to_regions(self, region: str, p: Wire) -> Wire:
         secret = self._get_primary(region, p)
-        self._replicate(secret, p.get("AddReplicaRegions") or [],
-                        bool(p.get("ForceOverwriteReplicaSecret")))  # fmt: skip
+        self._replicate(
+            secret, p.get("AddReplicaRegions") or [], bool(p.get("ForceOverwriteReplicaSecret"))
+        )
         secret.last_changed = self._clock()
         return {"ARN": secret.arn, "ReplicationStatus": [dict(r) for r in secret.replicas]}
 
@@ -1172,14 +1199,20 @@ class FakeSecretsManager:
             raise _Error(
                 "InvalidRequestException", f"{replica_arn} is already associated with this secret."
             )
-        entry: Wire = {"ReplicaSecretARN": replica_arn, "ReplicationStatus": "InSync",
-                       "StatusMessage": "Replication succeeded"}  # fmt: skip
+        entry: Wire = {
+            "ReplicaSecretARN": replica_arn,
+            "ReplicationStatus": "InSync",
+            "StatusMessage": "Replication succeeded",
+        }
         if p.get("ReplicationRoleARN"):
             entry["ReplicationRoleARN"] = p["ReplicationRoleARN"]
         secret.cross_account.append(entry)
         secret.last_changed = self._clock()
-        return {"ARN": secret.arn, "CrossAccountReplicaARN": replica_arn,
-                "ReplicationStatus": "InSync"}  # fmt: skip
+        return {
+            "ARN": secret.arn,
+            "CrossAccountReplicaARN": replica_arn,
+            "ReplicationStatus": "InSync",
+        }
 
     def _disassociate_cross_account_replica(self, region: str, p: Wire) -> Wire:
         secret = self._get_primary(region, p)
@@ -1316,11 +1349,17 @@ def _attributes(secret: _Secret, key: str) -> list[str]:
     if key == "tag-value":
         return [t["Value"] for t in tags]
     if key == "primary-region":
-        return [secret.primary_region or secret.region] if secret.primary_region or secret.replicas else []
+        return (
+            [secret.primary_region or secret.region]
+            if secret.primary_region or secret.replicas
+            else []
+        )
     if key == "owning-service":
         return [secret.owning_service] if secret.owning_service else []
     # "all": every attribute above
-    return [a for k in ("name", "description", "tag-key", "tag-value") for a in _attributes(secret, k)]
+    return [
+        a for k in ("name", "description", "tag-key", "tag-value") for a in _attributes(secret, k)
+    ]
 
 
 def _match_one(key: str, value: str, attributes: list[str]) -> bool:
@@ -1358,8 +1397,9 @@ def _sorted(found: list[_Secret], sort_by: str | None, order: str | None) -> lis
     return sorted(found, key=key, reverse=order == "desc")
 
 
-def _page(items: list[Any], token: str | None, max_results: int | None, default: int,
-          operation: str) -> tuple[list[Any], str | None]:  # fmt: skip
+def _page(
+    items: list[Any], token: str | None, max_results: int | None, default: int, operation: str
+) -> tuple[list[Any], str | None]:
     start = 0
     if token:
         try:
@@ -1382,9 +1422,7 @@ def _policy_document(policy: str) -> Wire:
     except ValueError:
         document = None
     if not isinstance(document, dict) or "Statement" not in document:
-        raise _Error(
-            "MalformedPolicyDocumentException", "The resource policy has syntax errors."
-        )
+        raise _Error("MalformedPolicyDocumentException", "The resource policy has syntax errors.")
     return document
 
 
@@ -1396,11 +1434,12 @@ def _is_public(document: Mapping[str, Any]) -> bool:
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
-        if principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))):
+        if principal == "*" or (
+            isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+        ):
             return True
     return False
 
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-

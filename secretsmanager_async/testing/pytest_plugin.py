@@ -9,8 +9,8 @@ pytest-asyncio runs in the test's own loop in both its strict (default) and auto
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
@@ -34,13 +34,16 @@ def sm_fake() -> FakeSecretsManager:
     return FakeSecretsManager()
 
 
-def _async_fixture(func):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _async_fixture(func: F) -> F:
     # pytest-asyncio's strict mode (its default) only runs async fixtures it marked itself
     try:
         import pytest_asyncio
     except ImportError:  # pragma: no cover - without pytest-asyncio no async test runs anyway
-        return pytest.fixture(func)
-    return pytest_asyncio.fixture(func)
+        return cast(F, pytest.fixture(func))
+    return cast(F, pytest_asyncio.fixture(func))
 
 
 @_async_fixture

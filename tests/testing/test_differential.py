@@ -48,8 +48,16 @@ def scenario(p: str, t1: str, t2: str) -> list[tuple[str, dict[str, Any]]]:
     a, b, c = f"{p}/a", f"{p}/b", f"{p}/c"
     mine = [Filter(key="name", values=[p])]
     return [
-        ("create_secret", {"name": a, "secret_string": "v1", "description": "first secret",
-                           "tags": [Tag(key="team", value="blue")], "client_request_token": t1}),
+        (
+            "create_secret",
+            {
+                "name": a,
+                "secret_string": "v1",
+                "description": "first secret",
+                "tags": [Tag(key="team", value="blue")],
+                "client_request_token": t1,
+            },
+        ),
         ("create_secret", {"name": a, "secret_string": "v1", "client_request_token": t1}),
         ("create_secret", {"name": a, "secret_string": "other"}),
         ("create_secret", {"name": b, "secret_binary": b"\x00\xffbin"}),
@@ -64,15 +72,32 @@ def scenario(p: str, t1: str, t2: str) -> list[tuple[str, dict[str, Any]]]:
         ("get_secret_value", {"secret_id": a, "version_stage": "AWSPREVIOUS"}),
         ("get_secret_value", {"secret_id": a, "version_id": t1}),
         ("get_secret_value", {"secret_id": a, "version_id": t1, "version_stage": "AWSCURRENT"}),
-        ("put_secret_value", {"secret_id": a, "secret_string": "p", "version_stages": ["AWSPENDING"]}),
+        (
+            "put_secret_value",
+            {"secret_id": a, "secret_string": "p", "version_stages": ["AWSPENDING"]},
+        ),
         ("get_secret_value", {"secret_id": a, "version_stage": "AWSPENDING"}),
-        ("update_secret_version_stage", {"secret_id": a, "version_stage": "AWSCURRENT",
-                                         "move_to_version_id": t1, "remove_from_version_id": t2}),
+        (
+            "update_secret_version_stage",
+            {
+                "secret_id": a,
+                "version_stage": "AWSCURRENT",
+                "move_to_version_id": t1,
+                "remove_from_version_id": t2,
+            },
+        ),
         # by label: moto's stage-less read ignores UpdateSecretVersionStage (the service doesn't)
         ("get_secret_value", {"secret_id": a, "version_stage": "AWSCURRENT"}),
         ("get_secret_value", {"secret_id": a, "version_stage": "AWSPREVIOUS"}),
-        ("update_secret_version_stage", {"secret_id": a, "version_stage": "AWSCURRENT",
-                                         "move_to_version_id": t2, "remove_from_version_id": t1}),
+        (
+            "update_secret_version_stage",
+            {
+                "secret_id": a,
+                "version_stage": "AWSCURRENT",
+                "move_to_version_id": t2,
+                "remove_from_version_id": t1,
+            },
+        ),
         ("get_secret_value", {"secret_id": a}),
         ("update_secret", {"secret_id": a, "description": "changed"}),
         ("update_secret", {"secret_id": b, "secret_string": "now text"}),
@@ -92,11 +117,16 @@ def scenario(p: str, t1: str, t2: str) -> list[tuple[str, dict[str, Any]]]:
         ("delete_resource_policy", {"secret_id": a}),
         ("get_resource_policy", {"secret_id": a}),
         ("get_random_password", {"password_length": 20, "exclude_punctuation": True}),
-        ("replicate_secret_to_regions", {"secret_id": b,
-                                         "add_replica_regions": [ReplicaRegionType(region="eu-west-1")]}),
+        (
+            "replicate_secret_to_regions",
+            {"secret_id": b, "add_replica_regions": [ReplicaRegionType(region="eu-west-1")]},
+        ),
         ("describe_secret", {"secret_id": b}),
         ("delete_secret", {"secret_id": b}),
-        ("remove_regions_from_replication", {"secret_id": b, "remove_replica_regions": ["eu-west-1"]}),
+        (
+            "remove_regions_from_replication",
+            {"secret_id": b, "remove_replica_regions": ["eu-west-1"]},
+        ),
         ("delete_secret", {"secret_id": b, "recovery_window_in_days": 7}),
         ("get_secret_value", {"secret_id": b}),
         ("list_secrets", {"filters": mine}),
@@ -107,8 +137,14 @@ def scenario(p: str, t1: str, t2: str) -> list[tuple[str, dict[str, Any]]]:
         ("describe_secret", {"secret_id": c}),
         # a rotation of "a" is refused by the service (AWSPENDING is on a non-current version);
         # moto checks the opposite condition, so rotate "b"
-        ("rotate_secret", {"secret_id": b, "rotation_lambda_arn": LAMBDA,
-                           "rotation_rules": RotationRulesType(automatically_after_days=5)}),
+        (
+            "rotate_secret",
+            {
+                "secret_id": b,
+                "rotation_lambda_arn": LAMBDA,
+                "rotation_rules": RotationRulesType(automatically_after_days=5),
+            },
+        ),
         ("cancel_rotate_secret", {"secret_id": a}),
         ("cancel_rotate_secret", {"secret_id": b}),
     ]
@@ -120,7 +156,9 @@ def normalize(value: Any, method: str, ids: dict[str, str]) -> Any:
         return {
             f.name: normalize(getattr(value, f.name), method, ids)
             for f in attrs.fields(type(value))
-            if f.name != "metadata" and ("*", f.name) not in IGNORED and (method, f.name) not in IGNORED
+            if f.name != "metadata"
+            and ("*", f.name) not in IGNORED
+            and (method, f.name) not in IGNORED
         }
     if isinstance(value, datetime):
         return "<time>"
@@ -130,7 +168,9 @@ def normalize(value: Any, method: str, ids: dict[str, str]) -> Any:
         return [normalize(v, method, ids) for v in value]
     if isinstance(value, str):
         value = re.sub(r"(:secret:[^:]+)-[A-Za-z0-9]{6}$", r"\1-<suffix>", value)
-        for generated in re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value):
+        for generated in re.findall(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value
+        ):
             ids.setdefault(generated, f"<id{len(ids)}>")
             value = value.replace(generated, ids[generated])
     return value
@@ -158,11 +198,12 @@ async def test_fake_matches_moto_on_every_operation_moto_implements(moto_url: st
     prefix = f"diff-{uuid.uuid4().hex[:8]}"
     steps = scenario(prefix, "1" * 32, "2" * 32)
     assert len({m for m, _ in steps}) == 21
-    async with SecretsManagerClient(region="us-east-1", endpoint_url=moto_url,
-                                    credentials=Credentials("AKIDTEST", "secret")) as moto:
+    async with SecretsManagerClient(
+        region="us-east-1", endpoint_url=moto_url, credentials=Credentials("AKIDTEST", "secret")
+    ) as moto:
         expected = await run(moto, steps)
     fake = FakeSecretsManager(account_id="123456789012")
     async with fake.client() as client:
         actual = await run(client, steps)
-    for step, want, got in zip(steps, expected, actual):
+    for step, want, got in zip(steps, expected, actual, strict=True):
         assert got == want, f"{step[0]}: fake {got!r} != moto {want!r}"

@@ -38,9 +38,14 @@ async def test_stubber_answers_with_wire_dicts_and_models() -> None:
     client = make_client()
     model = GetSecretValueResponse(arn=ARN, name="s", secret_string="two")
     with Stubber(client) as stub:
-        stub.add_response("get_secret_value", {"ARN": ARN, "Name": "s", "SecretString": "one",
-                                               "CreatedDate": 1700000000}, {"secret_id": "s"})
-        stub.add_response("get_secret_value", model, {"secret_id": ANY, "version_stage": "AWSPREVIOUS"})
+        stub.add_response(
+            "get_secret_value",
+            {"ARN": ARN, "Name": "s", "SecretString": "one", "CreatedDate": 1700000000},
+            {"secret_id": "s"},
+        )
+        stub.add_response(
+            "get_secret_value", model, {"secret_id": ANY, "version_stage": "AWSPREVIOUS"}
+        )
         first = await client.get_secret_value(secret_id="s")
         second = await client.get_secret_value(secret_id="s", version_stage="AWSPREVIOUS")
         stub.assert_no_pending_responses()
@@ -70,7 +75,9 @@ async def test_stubber_fails_loudly() -> None:
     with pytest.raises(UnStubbedResponseError, match="GetSecretValue"):
         await client.get_secret_value(secret_id="s")
     stub.add_response("describe_secret", {"ARN": ARN})
-    with pytest.raises(StubResponseError, match="Operation mismatch: found response for DescribeSecret"):
+    with pytest.raises(
+        StubResponseError, match="Operation mismatch: found response for DescribeSecret"
+    ):
         await client.get_secret_value(secret_id="s")
     stub.add_response("describe_secret", {"ARN": ARN}, expected_params={"secret_id": "other"})
     await client.describe_secret(secret_id="s")  # the first one, no expectations
@@ -103,7 +110,9 @@ async def test_stubber_ignores_the_auto_filled_token_unless_expected() -> None:
     """The generated ClientRequestToken does not break expected_params."""
     client = make_client()
     with Stubber(client) as stub:
-        stub.add_response("create_secret", {"ARN": ARN, "Name": "s"}, {"name": "s", "secret_string": "v"})
+        stub.add_response(
+            "create_secret", {"ARN": ARN, "Name": "s"}, {"name": "s", "secret_string": "v"}
+        )
         await client.create_secret(name="s", secret_string="v")
 
 
@@ -127,8 +136,9 @@ async def test_moto_transport_outside_a_mock_says_so() -> None:
     """Without mock_aws, the transport raises a clear ConfigurationError."""
     from secretsmanager_async import ConfigurationError
 
-    async with SecretsManagerClient(region="eu-west-1", credentials=Credentials("a", "b"),
-                                    transport=MotoTransport()) as client:
+    async with SecretsManagerClient(
+        region="eu-west-1", credentials=Credentials("a", "b"), transport=MotoTransport()
+    ) as client:
         with pytest.raises(ConfigurationError, match="mock_aws"):
             await client.get_secret_value(secret_id="x")
 
@@ -139,9 +149,11 @@ async def test_aioresponses_answers_the_client() -> None:
 
     async with make_client() as client:
         with aioresponses() as mocked:
-            mocked.post("https://secretsmanager.us-east-1.amazonaws.com/",
-                        payload={"ARN": ARN, "Name": "s", "SecretString": "mocked"},
-                        content_type="application/x-amz-json-1.1")
+            mocked.post(
+                "https://secretsmanager.us-east-1.amazonaws.com/",
+                payload={"ARN": ARN, "Name": "s", "SecretString": "mocked"},
+                content_type="application/x-amz-json-1.1",
+            )
             assert (await client.get_secret_value(secret_id="s")).secret_string == "mocked"
 
 
@@ -162,7 +174,8 @@ def test_aioresponses_fix_is_needed_exactly_when_aiohttp_requires_stream_writer(
 def test_importing_the_package_or_the_kit_imports_no_optional_dependency() -> None:
     """`import secretsmanager_async` never imports the kit; the kit imports no moto/aioresponses."""
     code = (
-        "import sys, secretsmanager_async as s; assert 'secretsmanager_async.testing' not in sys.modules;"
+        "import sys, secretsmanager_async as s;"
+        "assert 'secretsmanager_async.testing' not in sys.modules;"
         "import secretsmanager_async.testing;"
         "assert not {'moto', 'aioresponses', 'botocore'} & set(sys.modules), sorted(sys.modules)"
     )
@@ -176,12 +189,18 @@ def test_core_never_imports_the_kit() -> None:
     import secretsmanager_async
 
     root = Path(secretsmanager_async.__file__).parent
-    offenders = [p for p in root.rglob("*.py") if "testing" not in p.parts
-                 and "secretsmanager_async.testing" in p.read_text() or "from .testing" in p.read_text()]
+    offenders = [
+        p
+        for p in root.rglob("*.py")
+        if "testing" not in p.parts
+        and ("secretsmanager_async.testing" in p.read_text() or "from .testing" in p.read_text())
+    ]
     assert offenders == []
 
 
-async def test_fixtures_give_a_fresh_fake_and_an_open_client(sm_fake: FakeSecretsManager, sm_client: SecretsManagerClient) -> None:
+async def test_fixtures_give_a_fresh_fake_and_an_open_client(
+    sm_fake: FakeSecretsManager, sm_client: SecretsManagerClient
+) -> None:
     """sm_client is open and wired to sm_fake."""
     sm_fake.put("fixture", "yes")
     assert (await sm_client.get_secret_value(secret_id="fixture")).secret_string == "yes"
