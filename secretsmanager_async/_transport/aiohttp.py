@@ -17,6 +17,7 @@ import ssl
 import sys
 import zlib
 from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -160,9 +161,9 @@ class AiohttpTransport:
         limit = self._limit
         length = response.content_length
         encoding = response.headers.get("Content-Encoding")
-        if limit is not None and length is not None and length > limit:
-            raise self._too_large(request, url, length)  # before reading a byte of it
         if encoding is None or encoding == "identity":
+            if limit is not None and length is not None and length > limit:
+                raise self._too_large(request, url, length)  # before reading a byte of it
             if length is not None or limit is None:
                 # aiohttp reads exactly Content-Length bytes, already checked against the limit
                 return await response.read()
@@ -185,7 +186,9 @@ class AiohttpTransport:
     async def _read_decoded(
         self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL, encoding: str
     ) -> bytes:
-        if encoding in ("gzip", "x-gzip"):
+        gzip = encoding in ("gzip", "x-gzip")
+        decoder: Any = None
+        if gzip:
             decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "deflate":
             decoder = None  # zlib-wrapped or raw: decided by the first byte, as aiohttp does
@@ -216,6 +219,10 @@ class AiohttpTransport:
                         raise self._too_large(request, url, None)
                     parts.append(out)
                     data = decoder.unconsumed_tail
+                    if not data and gzip and decoder.eof and decoder.unused_data:
+                        # another gzip member follows (RFC 1952 allows several)
+                        data = decoder.unused_data
+                        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
             if decoder is not None:
                 out = decoder.flush()
                 size += len(out)
