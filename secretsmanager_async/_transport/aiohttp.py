@@ -26,6 +26,8 @@ from .. import exceptions as exc
 from .._http import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
+#: most bytes one decompression step produces
+_INFLATE_STEP = 256 * 1024
 
 
 class AiohttpTransport:
@@ -210,9 +212,9 @@ class AiohttpTransport:
                     raw = data[0] & 0x0F != 8
                     decoder = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
                 while data:
-                    # Inflate at most one byte past the limit per step: a bomb never gets
-                    # further than that in memory.
-                    room = 0 if limit is None else limit - size + 1
+                    # Inflate in small steps, never more than one byte past the limit: a bomb
+                    # gets no further in memory, and no step allocates much at once.
+                    room = _INFLATE_STEP if limit is None else min(_INFLATE_STEP, limit - size + 1)
                     out = decoder.decompress(data, room)
                     size += len(out)
                     if limit is not None and size > limit:

@@ -39,7 +39,7 @@ from .servers import MIB, SECRET, HostileServer, hostile
 CREDENTIALS = Credentials("AKIDHOSTILE", "hostile-secret-key")
 #: what one call may add to peak RSS beyond the response limit: buffers, the interpreter's own
 #: allocator slack; an unbounded read adds the whole 1 GiB
-SLACK = 24 * MIB
+SLACK = 8 * MIB
 LIMIT = 8 * MIB
 
 
