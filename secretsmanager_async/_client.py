@@ -18,6 +18,7 @@ import attrs
 from ._bulk import BulkMixin
 from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
+from ._deadline import DeadlineExpired, within
 from ._endpoints import resolve_endpoint
 from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Middleware, MiddlewareStack
@@ -326,12 +327,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     async def _call_with_timeout(self, request: HttpRequest, timeout: float) -> HttpResponse:
         try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(timeout):
-                    return await self.middleware.handler(request)
-            else:  # pragma: no cover - Python 3.10
-                return await asyncio.wait_for(self.middleware.handler(request), timeout)
-        except (TimeoutError, asyncio.TimeoutError) as e:  # distinct classes on Python 3.10
+            return await within(timeout, self.middleware.handler(request))
+        except DeadlineExpired:
             context = request.context
             raise CallTimeoutError(
                 f"{context.operation} did not finish within timeout={timeout:g} s "
@@ -340,7 +337,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 operation=context.operation,
                 host=self._host,
                 attempts=context.attempts,
-            ) from e
+            ) from None
 
 
 T = TypeVar("T", int, float)

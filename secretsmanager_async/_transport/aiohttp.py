@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import sys
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +22,7 @@ import aiohttp
 from yarl import URL
 
 from .. import exceptions as exc
+from .._deadline import DeadlineExpired, within
 from .._http import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
@@ -113,14 +113,8 @@ class AiohttpTransport:
         if deadline is None:
             return await self._send(request)
         try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(deadline):
-                    return await self._send(request)
-            else:  # pragma: no cover - Python 3.10
-                return await asyncio.wait_for(self._send(request), deadline)
-        except (TimeoutError, asyncio.TimeoutError) as e:
-            # Only our deadline gets here: _send maps every timeout of its own to our errors,
-            # none of which is a TimeoutError.
+            return await within(deadline, self._send(request))
+        except DeadlineExpired:
             context = request.context
             host = self._target(request.url)[0].host
             raise exc.AttemptTimeoutError(
@@ -130,7 +124,7 @@ class AiohttpTransport:
                 operation=context.operation,
                 host=host,
                 attempts=context.attempts,
-            ) from e
+            ) from None
 
     async def _send(self, request: HttpRequest) -> HttpResponse:
         url, proxy, tls = self._target(request.url)
