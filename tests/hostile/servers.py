@@ -35,6 +35,7 @@ MODES = (
     "liar",
     "date2001",
     "br",
+    "stall",
 )
 
 
@@ -229,6 +230,10 @@ class HostileServer:
     async def _liar(self, writer: asyncio.StreamWriter) -> bool:
         writer.write(_head("200 OK", {**JSON, "Content-Length": str(2 * GIB)}))
         await self._stream(writer, 2 * GIB)
+        return False
+
+    async def _stall(self, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(3600)  # never answers
         return False
 
     async def _date2001(self, writer: asyncio.StreamWriter) -> bool:

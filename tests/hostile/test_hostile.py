@@ -24,6 +24,7 @@ from secretsmanager_async import (
     AttemptTimeoutError,
     CallTimeoutError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     Credentials,
     ReadTimeoutError,
     ResponseTooLargeError,
@@ -33,6 +34,7 @@ from secretsmanager_async import (
     TransportTimeoutError,
 )
 
+from ..faults.test_timeouts import unaccepting_port
 from .probe import run_probe
 from .servers import MIB, SECRET, HostileServer, hostile
 
@@ -225,6 +227,50 @@ async def test_default_bounds_are_finite(ok_server: HostileServer) -> None:
         await client.get_secret_value(secret_id="n")
         transport = client._transport
         assert (transport._attempt_timeout, client._timeout, transport._limit) == (None,) * 3
+
+
+async def test_read_and_connect_timeouts_say_where_and_after_how_many_attempts() -> None:
+    """ReadTimeoutError and ConnectTimeoutError name the operation, host, bound and attempts,
+    as attributes and in the message, and survive pickling as raised."""
+    async with (
+        hostile("stall") as server,
+        client_for(server, read_timeout=0.2, max_attempts=2) as client,
+    ):
+        with pytest.raises(ReadTimeoutError) as read:
+            await client.describe_secret(secret_id="n")
+        assert pool(client) == (0, 0)
+    error = read.value
+    assert type(error) is ReadTimeoutError
+    assert (error.operation, error.host, error.timeout, error.attempts) == (
+        "DescribeSecret",
+        "127.0.0.1",
+        0.2,
+        2,
+    )
+    assert str(error) == (
+        "DescribeSecret: timed out reading the response from 127.0.0.1 "
+        "(read_timeout=0.2 s, attempt 2)"
+    )
+    assert vars(pickle.loads(pickle.dumps(error))) == vars(error)
+
+    with unaccepting_port() as port:
+        async with SecretsManagerClient(
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region="us-east-1",
+            credentials=CREDENTIALS,
+            connect_timeout=0.2,
+            max_attempts=1,
+        ) as client:
+            with pytest.raises(ConnectTimeoutError) as connect:
+                await client.get_secret_value(secret_id="n")
+    error = connect.value
+    assert (error.operation, error.host, error.timeout, error.attempts) == (
+        "GetSecretValue",
+        "127.0.0.1",
+        0.2,
+        1,
+    )
+    assert "connect_timeout=0.2 s, attempt 1" in str(error)
 
 
 # -- clock skew ------------------------------------------------------------------------------
