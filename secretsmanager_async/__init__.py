@@ -17,6 +17,7 @@ from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._protocol import EmptyResponse, ResponseMetadata
 from ._version import __version__
 from .exceptions import (
+    AttemptTimeoutError,
     CallTimeoutError,
     ClientClosedError,
     ConfigurationError,
@@ -40,10 +41,12 @@ from .exceptions import (
     ResourceExistsException,
     ResourceNotFoundException,
     ResponseParseError,
+    ResponseTooLargeError,
     SecretsManagerError,
     ServiceError,
     TLSError,
     TransportError,
+    TransportTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +126,7 @@ __all__ = [
     "AioBotocoreCredentialsProvider",
     "AssociateCrossAccountReplicaRequest",
     "AssociateCrossAccountReplicaResponse",
+    "AttemptTimeoutError",
     "BatchGetSecretValueRequest",
     "BatchGetSecretValueResponse",
     "BulkResult",
@@ -201,6 +205,7 @@ __all__ = [
     "ResourcePolicySummary",
     "ResponseMetadata",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RestoreSecretRequest",
     "RestoreSecretResponse",
     "RotateSecretRequest",
@@ -219,6 +224,7 @@ __all__ = [
     "Tag",
     "TagResourceRequest",
     "TransportError",
+    "TransportTimeoutError",
     "UntagResourceRequest",
     "UpdateSecretRequest",
     "UpdateSecretResponse",

@@ -11,12 +11,14 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
 from ._bulk import BulkMixin
-from ._config import ClientConfig
+from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
+from ._deadline import DeadlineExpired, within
 from ._endpoints import resolve_endpoint
 from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Middleware, MiddlewareStack
@@ -79,7 +81,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         max_attempts: int | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
-        timeout: float | None = None,
+        timeout: float | _Unset | None = UNSET,
+        attempt_timeout: float | _Unset | None = UNSET,
+        max_response_bytes: int | _Unset | None = UNSET,
         max_connections: int | None = None,
         ca_bundle: str | None = None,
         verify_ssl: bool | None = None,
@@ -99,6 +103,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            max_response_bytes=max_response_bytes,
             max_connections=max_connections,
             ca_bundle=ca_bundle,
             verify_ssl=verify_ssl,
@@ -113,6 +119,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._setup_lock: asyncio.Lock | None = None
         self._headers: dict[str, dict[str, str]] = {}
         self._timeout: float | None = None
+        self._host: str | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
         # Stages are created now so the stack can be inspected and extended before the first
@@ -237,7 +244,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._retry.configure(
             mode=config.retry_mode or "standard", max_attempts=config.max_attempts or 3
         )
-        self._timeout = config.timeout
+        self._timeout = _resolved(config.timeout)
+        self._host = urlsplit(url).hostname
 
         if self._transport is None:
             from ._transport.aiohttp import AiohttpTransport
@@ -247,6 +255,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 max_connections=config.max_connections or 128,
                 connect_timeout=config.connect_timeout,
                 read_timeout=config.read_timeout,
+                attempt_timeout=_resolved(config.attempt_timeout),
+                max_response_bytes=_resolved(config.max_response_bytes),
                 ca_bundle=config.ca_bundle,
                 verify_ssl=config.verify_ssl is not False,
                 trust_env=config.trust_env is not False,
@@ -343,16 +353,25 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     async def _call_with_timeout(self, request: HttpRequest, timeout: float) -> HttpResponse:
         try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(timeout):
-                    return await self.middleware.handler(request)
-            else:  # pragma: no cover - Python 3.10
-                return await asyncio.wait_for(self.middleware.handler(request), timeout)
-        except (TimeoutError, asyncio.TimeoutError) as e:  # distinct classes on Python 3.10
+            return await within(timeout, self.middleware.handler(request))
+        except DeadlineExpired:
+            context = request.context
             raise CallTimeoutError(
-                f"{request.context.operation} did not finish within {timeout} s "
-                f"({request.context.attempts} attempt(s))"
-            ) from e
+                f"{context.operation} did not finish within timeout={timeout:g} s "
+                f"({context.attempts} attempt(s) to {self._host})",
+                timeout=timeout,
+                operation=context.operation,
+                host=self._host,
+                attempts=context.attempts,
+            ) from None
+
+
+T = TypeVar("T", int, float)
+
+
+def _resolved(value: T | _Unset | None) -> T | None:
+    """A bound of a resolved config (never UNSET once resolved)."""
+    return None if isinstance(value, _Unset) else value
 
 
 _FORGOTTEN: list[Transport] = []
