@@ -19,6 +19,7 @@ from ._version import __version__
 from .exceptions import (
     CallTimeoutError,
     ClientClosedError,
+    ClientLoopError,
     ConfigurationError,
     ConnectError,
     ConnectionClosedError,
@@ -132,6 +133,7 @@ __all__ = [
     "CancelRotateSecretRequest",
     "CancelRotateSecretResponse",
     "ClientClosedError",
+    "ClientLoopError",
     "ClientConfig",
     "ConfigurationError",
     "ConnectError",
