@@ -68,7 +68,11 @@ _COLD_IMPORTS = (
 class _State(enum.Enum):
     UNOPENED = 1
     OPENED = 2
-    CLOSED = 3
+    CLOSING = 3  # close() is waiting for calls in flight: new calls are refused
+    CLOSED = 4
+
+
+_SHUT = (_State.CLOSING, _State.CLOSED)
 
 
 class SecretsManagerClient(PaginatorsMixin, BulkMixin):
@@ -134,6 +138,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._owns_transport = transport is None
         self._state = _State.UNOPENED
         self._ready = False
+        self._set_up = False
         self._setup_lock: asyncio.Lock | None = None
         self._headers: dict[str, dict[str, str]] = {}
         self._timeout: float | None = None
@@ -182,17 +187,18 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ``CancelledError`` they did not cause. Then the pool is closed. A session passed in
         as ``session=`` is left open. A second, concurrent ``close()`` waits for the first.
         """
-        if self._state is _State.CLOSED:
+        if self._state in _SHUT:
             if self._closed_event is not None:
                 await self._closed_event.wait()
             return
-        self._state = _State.CLOSED
+        self._state = _State.CLOSING
         self._ready = False
         loop = self._loop
         if loop is not None and loop is not asyncio.get_running_loop():
             if loop.is_closed():
                 # Its sockets died with that loop; nothing can close them from this one
                 # (aiohttp's own close() skips them too). The client is closed all the same.
+                self._state = _State.CLOSED
                 return
             # The pool's sockets belong to that loop; closing them from here would corrupt it.
             raise ClientLoopError(_other_loop_message(loop, "close()"))
@@ -205,6 +211,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             if self._owns_transport and self._transport is not None:
                 await self._transport.close()
         finally:
+            self._state = _State.CLOSED
             self._closed_event.set()
 
     async def _drain(self, grace: float) -> None:
@@ -235,7 +242,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     @property
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
-        return self._state is _State.CLOSED
+        return self._state in _SHUT
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         transport = getattr(self, "_transport", None)
@@ -275,22 +282,27 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             raise ClientLoopError(_other_loop_message(self._loop, "a call"))
 
     async def _prepare(self) -> None:
-        if self._state is _State.CLOSED:
+        # CLOSING is let through: a call already in flight may finish its setup in the grace
+        # period (new calls were refused in _invoke).
+        state = self._state
+        if state is _State.CLOSED or (
+            state is _State.CLOSING and asyncio.current_task() not in self._inflight
+        ):
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
         self._bind_loop()
-        if self._ready:
+        if self._set_up:
             return
         if self._setup_lock is None:
             self._setup_lock = asyncio.Lock()
         async with self._setup_lock:
             if self._state is _State.CLOSED:
                 raise ClientClosedError("the client was closed while it was being set up")
-            if not self._ready:
+            if not self._set_up:
                 await self._setup()
-                if self._state is _State.CLOSED:  # close() ran while _setup awaited
-                    raise ClientClosedError("the client was closed while it was being set up")
-                self._state = _State.OPENED
-                self._ready = True
+                self._set_up = True
+                if self._state is _State.UNOPENED:
+                    self._state = _State.OPENED
+                    self._ready = True
 
     async def _setup(self) -> None:
         await _warm_up()
@@ -385,34 +397,37 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         return headers
 
     async def _invoke(self, operation: Operation[I, O], params: I) -> O:
-        if not self._ready:
-            # Bad input fails before any setup or I/O; the encoder's first build runs off the
-            # loop (importing cattrs and building its hooks blocks for tens of ms).
-            operation.validate(params)
-            await _warm_up()
-        body = operation.serialize(params)
         if self._loop is not asyncio.get_running_loop():
             self._bind_loop()
+        if not self._ready and self._state in _SHUT:
+            raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
         task = asyncio.current_task()
         inflight = self._inflight
         if task is None or task in inflight:
             # a call made from inside a call (a middleware of the user's): the outer one tracks
-            if not self._ready:
-                await self._prepare()
-            return await self._call(operation, body)
+            return await self._run(operation, params)
+        # Tracking costs a set add and discard per call; close() needs it to wait for calls
+        # and to tell the cancellations it causes from the caller's own.
         inflight.add(task)
         try:
-            if not self._ready:
-                await self._prepare()
-            return await self._call(operation, body)
+            return await self._run(operation, params)
         except asyncio.CancelledError:
-            if self._state is _State.CLOSED:
+            if self._state in _SHUT:
                 self._closed_while_in_flight(task)
             raise
         finally:
             inflight.discard(task)
             if self._idle is not None and not inflight:
                 self._idle.set()
+
+    async def _run(self, operation: Operation[I, O], params: I) -> O:
+        if not self._ready:
+            # Bad input fails before any setup or I/O; the encoder's first build runs off the
+            # loop (importing cattrs and building its hooks blocks for tens of ms).
+            operation.validate(params)
+            await _warm_up()
+            await self._prepare()
+        return await self._call(operation, operation.serialize(params))
 
     def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
         """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""
