@@ -187,32 +187,38 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ``CancelledError`` they did not cause. Then the pool is closed. A session passed in
         as ``session=`` is left open. A second, concurrent ``close()`` waits for the first.
         """
+        loop = self._loop
+        if loop is not None and loop is not asyncio.get_running_loop():
+            if not loop.is_closed():
+                # The pool's sockets belong to that loop; closing them from here corrupts it.
+                raise ClientLoopError(_other_loop_message(loop, "close()"))
+            # That loop is gone (an earlier asyncio.run()): nothing in flight can remain. Mark
+            # the pool closed; aiohttp awaits nothing of a closed loop's, so this is safe here.
+            self._state = _State.CLOSED
+            self._ready = False
+            with contextlib.suppress(RuntimeError):  # "Event loop is closed", if anything
+                await self._release()
+            return
         if self._state in _SHUT:
             if self._closed_event is not None:
                 await self._closed_event.wait()
             return
         self._state = _State.CLOSING
         self._ready = False
-        loop = self._loop
-        if loop is not None and loop is not asyncio.get_running_loop():
-            if loop.is_closed():
-                # Its sockets died with that loop; nothing can close them from this one
-                # (aiohttp's own close() skips them too). The client is closed all the same.
-                self._state = _State.CLOSED
-                return
-            # The pool's sockets belong to that loop; closing them from here would corrupt it.
-            raise ClientLoopError(_other_loop_message(loop, "close()"))
         self._closed_event = asyncio.Event()
         try:
             await self._drain(grace)
-            closers, self._closers = self._closers, []
-            for close in closers:
-                await close()
-            if self._owns_transport and self._transport is not None:
-                await self._transport.close()
+            await self._release()
         finally:
             self._state = _State.CLOSED
             self._closed_event.set()
+
+    async def _release(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in closers:
+            await close()
+        if self._owns_transport and self._transport is not None:
+            await self._transport.close()
 
     async def _drain(self, grace: float) -> None:
         """Wait up to ``grace`` s for calls in flight, then cancel the rest and let them unwind."""
@@ -397,10 +403,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         return headers
 
     async def _invoke(self, operation: Operation[I, O], params: I) -> O:
-        if self._loop is not asyncio.get_running_loop():
-            self._bind_loop()
         if not self._ready and self._state in _SHUT:
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
+        if self._loop is not asyncio.get_running_loop():
+            self._bind_loop()
         task = asyncio.current_task()
         inflight = self._inflight
         if task is None or task in inflight:
