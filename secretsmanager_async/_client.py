@@ -522,7 +522,7 @@ def _warm_up_blocking() -> None:
 
 async def _warm_up() -> None:
     """Import (and build) what a first call needs in a worker thread, once per process."""
-    global _warmed  # noqa: PLW0603 - a process-wide, write-once flag
+    global _warmed
     if not _warmed:
         await asyncio.to_thread(_warm_up_blocking)
         _warmed = True

@@ -50,9 +50,7 @@ def read_regular_file(path: str) -> str:
             if _is_devnull(st):
                 return ""
             kind = _kind(st.st_mode)
-            raise NotRegularFileError(
-                errno.EINVAL, f"{kind}; only regular files are read", path
-            )
+            raise NotRegularFileError(errno.EINVAL, f"{kind}; only regular files are read", path)
         with os.fdopen(fd, encoding="utf-8", closefd=False) as f:
             return f.read()
     finally:

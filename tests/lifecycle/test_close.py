@@ -31,7 +31,7 @@ async def _start(client: SecretsManagerClient, n: int) -> list[asyncio.Task[obje
         asyncio.create_task(client.get_secret_value(secret_id=f"s{i}")) for i in range(n)
     ]
     # wait until every call is inside the client (set up, queued for a connection or sent)
-    while len(client._inflight) < n:
+    while len(client._inflight) < n:  # noqa: ASYNC110 - polling private state is simplest
         await asyncio.sleep(0.01)
     return tasks
 

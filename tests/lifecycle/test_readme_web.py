@@ -26,7 +26,7 @@ def readme_block(heading: str) -> str:
 def load_readme_module(heading: str, name: str) -> types.ModuleType:
     """Execute the README block as a fresh module (what a user's app.py would be)."""
     module = types.ModuleType(name)
-    exec(compile(readme_block(heading), f"README.md {heading}", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(readme_block(heading), f"README.md {heading}", "exec"), module.__dict__)
     return module
 
 

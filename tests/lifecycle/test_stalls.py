@@ -137,8 +137,8 @@ async def test_fifo_credentials_file_is_refused(
     fifo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A FIFO as the credentials file fails the chain with a clear error, not a hang."""
-    from secretsmanager_async._credentials.shared import SharedFilesProvider
     from secretsmanager_async._credentials.http import AiohttpCredentialsHttp
+    from secretsmanager_async._credentials.shared import SharedFilesProvider
 
     config = tmp_path / "config"
     config.write_text("[default]\nregion = us-east-1\n")
