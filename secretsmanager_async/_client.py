@@ -262,6 +262,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._closers = []
         self._setup_lock = None
         self._ready = False
+        self._set_up = False
+        # the parent's loop and calls are not this process's: bind to the child's loop anew
+        self._loop = None
+        self._inflight = set()
+        self._cancelled_by_close = set()
         if self._state is _State.OPENED:
             self._state = _State.UNOPENED
 
