@@ -6,7 +6,8 @@ SecretsManagerError
 │   ├── NoCredentialsError          no provider in the chain found credentials
 │   └── CredentialRetrievalError    a configured provider failed (STS, container, process)
 ├── ParamValidationError            bad call arguments, raised before anything is sent
-├── ClientClosedError               a call on a closed client
+├── ClientClosedError               a call on a closed client, or one cut short by close()
+├── ClientLoopError                 a call from an event loop other than the client's
 ├── TransportError                  the request did not get a complete HTTP response
 │   ├── ConnectError                connection refused / DNS failure
 │   │   └── TLSError                certificate or TLS handshake failure (not retried)
@@ -71,7 +72,14 @@ class ParamValidationError(SecretsManagerError, ValueError):
 
 
 class ClientClosedError(SecretsManagerError, RuntimeError):
-    """The client was closed; create a new one."""
+    """The client was closed (before the call, or while it was in flight); create a new one."""
+
+
+class ClientLoopError(SecretsManagerError, RuntimeError):
+    """The client was used from an event loop other than the one of its first call.
+
+    A client (and its connection pool) belongs to one event loop: create one per loop.
+    """
 
 
 class TransportError(SecretsManagerError):
@@ -277,6 +285,7 @@ __all__ = [
     "AttemptTimeoutError",
     "CallTimeoutError",
     "ClientClosedError",
+    "ClientLoopError",
     "ConfigurationError",
     "ConnectError",
     "ConnectTimeoutError",

@@ -82,6 +82,11 @@ class AiohttpTransport:
             return self._ssl_context
         return True
 
+    async def warm(self, url: str) -> None:
+        """Resolve ``url``'s proxy and TLS settings in a worker thread (a CA bundle load blocks)."""
+        if url not in self._urls:
+            await asyncio.to_thread(self._target, url)
+
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
         if session is None:
