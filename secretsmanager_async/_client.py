@@ -18,14 +18,13 @@ from ._bulk import BulkMixin
 from ._config import ClientConfig
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
-from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Middleware, MiddlewareStack
 from ._middleware.endpoint import EndpointStage
 from ._middleware.errors import ErrorParsingStage
 from ._middleware.retry import RetryStage
 from ._middleware.signing import SigningStage
 from ._paginators import PaginatorsMixin
-from ._protocol import Operation, ResponseMetadata
+from ._protocol import CallContext, HttpRequest, HttpResponse, Operation, ResponseMetadata
 from ._transport.base import Transport
 from ._version import __version__
 from .exceptions import (

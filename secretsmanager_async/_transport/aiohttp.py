@@ -13,7 +13,7 @@ import aiohttp
 from yarl import URL
 
 from .. import exceptions as exc
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
 
