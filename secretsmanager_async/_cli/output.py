@@ -22,6 +22,52 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # .env values that need no quoting: what dotenv parsers and shells read back unchanged
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_@%+=:,./-]*\Z")
+# Inside '...' bash takes every character literally; python-dotenv too, except that it reads a
+# backslash as escaping the next character and turns \\ into \ and \' into ': so a backslash
+# may not be followed by another backslash or end the value (where it would escape the quote).
+_SINGLE_QUOTABLE = re.compile(r"(?:[^'\\]|\\[^'\\])*\Z", re.DOTALL)
+# Inside "..." bash expands $ and ` and reads \ as an escape; python-dotenv reads \ as an
+# escape: without those four characters (and ") both read the text literally.
+_DOUBLE_QUOTABLE = re.compile(r'[^"$`\\]*\Z')
+
+
+def env_value(secret_id: str, value: str) -> str:
+    """A .env value that bash (``set -a; . file``) and python-dotenv both read as ``value``.
+
+    Unquoted when plain, else single quotes, else (for a value with a single quote) double
+    quotes. A value no quoting can carry for both is refused with :class:`CliError`; the message
+    names the secret and the rule, never the value.
+    """
+    if _PLAIN_VALUE.match(value):
+        return value
+
+    def refuse(rule: str) -> CliError:
+        return CliError(
+            f"secret {secret_id!r} cannot be written in env format: its value {rule}; "
+            "use --format json or --format export"
+        )
+
+    if "\0" in value:
+        raise refuse("contains a NUL character, which a shell variable cannot hold")
+    if "\r" in value:
+        # python-dotenv reads files with universal newlines: a CR would come back as LF
+        raise refuse("contains a carriage return, which dotenv readers turn into a newline")
+    if "${" in value:
+        # python-dotenv expands ${NAME} in every value, quoted or not, and has no escape for it
+        raise refuse("contains '${', which dotenv readers expand as a variable")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise refuse("is not valid Unicode text (a lone surrogate)") from None
+    if _SINGLE_QUOTABLE.match(value):
+        return f"'{value}'"
+    if _DOUBLE_QUOTABLE.match(value):
+        return f'"{value}"'
+    raise refuse(
+        "has a single quote together with a backslash, dollar sign, backquote or double quote,"
+        " or a backslash before another backslash or at the end, which no quoting carries"
+        " unchanged through both bash and dotenv readers"
+    )
 
 
 def env_name(secret_id: str, strip_prefix: str = "") -> str:
@@ -50,17 +96,8 @@ def env_lines(items: Sequence[tuple[str, str | bytes]], export: bool, strip_pref
             raise CliError(f"secret {secret_id!r} is binary; env and export need text")
         if export:
             lines.append(f"export {name}={shlex.quote(value)}\n")
-        elif _PLAIN_VALUE.match(value):
-            lines.append(f"{name}={value}\n")
         else:
-            # Double quotes with backslash escapes: the form dotenv readers and docker agree on.
-            escaped = (
-                value.replace("\\", "\\\\")
-                .replace('"', '\\"')
-                .replace("$", "\\$")
-                .replace("\n", "\\n")
-            )
-            lines.append(f'{name}="{escaped}"\n')
+            lines.append(f"{name}={env_value(secret_id, value)}\n")
     return "".join(lines)
 
 
