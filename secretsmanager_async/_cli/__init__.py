@@ -30,7 +30,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from .common import EXIT_ERROR, EXIT_INTERRUPTED, PROG, describe_error
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, PROG, describe_error, printable
 from .parser import build_parser
 
 __all__ = ["main"]
@@ -65,6 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             import traceback
 
-            traceback.print_exc(file=sys.stderr)
+            sys.stderr.write(printable(traceback.format_exc(), keep="\n"))
         sys.stderr.write(f"{PROG}: error: {describe_error(exc)}\n")
         return EXIT_ERROR

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from .common import (
     describe_error,
     local_endpoint,
     open_client,
+    printable,
 )
 from .output import _rotation, _when, env_lines, format_table, plain, print_model
 from .progress import Progress
@@ -29,6 +31,8 @@ from .progress import Progress
 if TYPE_CHECKING:
     from .._client import SecretsManagerClient
     from .._generated.models import Filter, SecretListEntry
+
+_C1 = re.compile(r"[\x7f-\x9f]")
 
 
 # -- get ----------------------------------------------------------------------------------------
@@ -116,7 +120,7 @@ async def cmd_get_many(args: argparse.Namespace) -> int:
         progress = Progress(len(ids), sys.stderr, "fetching") if show else None
         values, errors = await fetch_values(client, ids, progress, args.version_stage)
     for secret_id, error in errors.items():
-        sys.stderr.write(f"{PROG}: error: {secret_id}: {describe_error(error)}\n")
+        sys.stderr.write(f"{PROG}: error: {printable(secret_id)}: {describe_error(error)}\n")
     if errors and not args.partial:
         return EXIT_ERROR
     out = [(i, values[i]) for i in ids if i in values]
@@ -124,7 +128,9 @@ async def cmd_get_many(args: argparse.Namespace) -> int:
         data = {
             i: v if isinstance(v, str) else {"binary": base64.b64encode(v).decode()} for i, v in out
         }
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        # JSON escapes C0 controls itself; DEL and C1 as \u escapes too (lossless)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        sys.stdout.write(_C1.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
     else:
         sys.stdout.write(env_lines(out, args.format == "export", args.strip_prefix))
     sys.stdout.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,23 @@ EXIT_NOT_FOUND = 127
 EXIT_INTERRUPTED = 130
 
 
+# C0 controls, DEL and C1 controls (Unicode category Cc): ESC starts terminal escape
+# sequences, and C1's CSI (U+009B) does in some terminals
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with control characters shown as ``\\xNN`` escapes (except those in ``keep``).
+
+    Applied to everything printed that came from a server or from a secret's metadata, so such
+    text cannot move the cursor, rewrite the screen or retitle the terminal. Not applied to the
+    values ``get``, ``get-many`` and ``exec`` exist to output.
+    """
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: m[0] if m[0] in keep else f"\\x{ord(m[0]):02x}", text)
+
+
 class CliError(Exception):
     """A user-facing failure detected by the command line itself (exit code 1)."""
 
@@ -52,7 +70,8 @@ def describe_error(exc: BaseException) -> str:
     else:
         detail = str(exc)
         text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-    return " ".join(text.split())  # one line, whatever the message contained
+    # one line, whatever the message contained, and nothing a terminal would act on
+    return printable(" ".join(text.split()))
 
 
 def _async(
