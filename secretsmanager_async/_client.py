@@ -157,6 +157,21 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         """True once :meth:`close` was called."""
         return self._state is _State.CLOSED
 
+    def _forget_pool(self) -> None:
+        """Drop the connection pool unclosed, to be set up again by the next call.
+
+        For a forked child (``secretsmanager_async.sync``): the pool's sockets and its loop
+        belong to the parent, so closing them here would break the parent's connections.
+        """
+        if self._owns_transport and self._transport is not None:
+            _FORGOTTEN.append(self._transport)  # kept alive: never finalised in this process
+            self._transport = None
+        self._closers = []
+        self._setup_lock = None
+        self._ready = False
+        if self._state is _State.OPENED:
+            self._state = _State.UNOPENED
+
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         transport = getattr(self, "_transport", None)
         if (
@@ -201,6 +216,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     async def _setup(self) -> None:
         profile_settings = await _load_profile_settings(self._config)
+        # only a profile given to us (not AWS_PROFILE) skips the environment keys, as in botocore
+        explicit_profile = self._config.profile
         config = self._config.resolve(os.environ, profile_settings)
         if not config.region:
             raise ConfigurationError(
@@ -236,11 +253,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self.middleware.terminal = self._transport.send
 
         self._signing.region = config.region
-        self._signing.credentials = await self._credentials_source(config)
+        self._signing.credentials = await self._credentials_source(config, explicit_profile)
         self._user_agent = _user_agent(config.user_agent_suffix)
 
     async def _credentials_source(
-        self, config: ClientConfig
+        self, config: ClientConfig, explicit_profile: str | None
     ) -> Callable[[], Awaitable[Credentials]]:
         from ._credentials.refresh import RefreshingCredentials
 
@@ -263,7 +280,16 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 else None
             )
             self._closers.append(http.aclose)
-            provider = default_chain(profile=config.profile, http=http)
+            chain = default_chain(
+                profile=explicit_profile,
+                http=http,
+                region=config.region,
+                process_timeout=config.credential_process_timeout,
+                process_max_bytes=config.credential_process_max_bytes,
+            )
+            # closed first (closers run in order): a running credential_process is killed
+            self._closers.insert(0, chain.aclose)
+            provider = chain
         refreshing = RefreshingCredentials(provider)
         self._closers.append(refreshing.aclose)
         return refreshing.get
@@ -328,6 +354,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             ) from e
 
 
+_FORGOTTEN: list[Transport] = []
+
+
 class _Static:
     __slots__ = ("_credentials",)
 
@@ -343,8 +372,8 @@ async def _load_profile_settings(config: ClientConfig) -> dict[str, Any]:
     from ._profiles import aload_profile_settings
 
     settings = await aload_profile_settings(config.profile)
-    if settings.ignore_configured_endpoint_urls:
-        settings = attrs.evolve(settings, endpoint_url=None)
+    # endpoint_url stays: ClientConfig.resolve applies ignore_configured_endpoint_urls (the
+    # environment variable may override the profile's flag)
     return attrs.asdict(settings)
 
 

@@ -5,9 +5,10 @@ Within the profile, the first match wins, as in botocore:
 1. ``role_arn`` with ``source_profile`` or ``credential_source`` -> STS AssumeRole with the
    source's credentials (source profiles chain, cycles are refused);
 2. ``role_arn`` with ``web_identity_token_file`` -> AssumeRoleWithWebIdentity;
-3. ``aws_access_key_id`` / ``aws_secret_access_key`` from the credentials file;
-4. ``credential_process``;
-5. the same static keys from the config file.
+3. ``sso_session`` or ``sso_start_url`` -> IAM Identity Center role credentials (``sso.py``);
+4. ``aws_access_key_id`` / ``aws_secret_access_key`` from the credentials file;
+5. ``credential_process``;
+6. the same static keys from the config file.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .._profiles import SharedFiles, aload_shared_files, resolve_profile_name, service_settings
 from ..exceptions import ConfigurationError
 from .base import Credentials, CredentialsProvider
 from .common import CredentialRetrievalError, CredentialsHttp
+
+if TYPE_CHECKING:
+    from .process import CredentialProcessRunner
 
 _PROVIDER = "shared-files"
 Profile = Mapping[str, "str | Mapping[str, str]"]
@@ -53,11 +58,18 @@ class SharedFilesProvider:
         profile: str | None = None,
         environ: Mapping[str, str] | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        region: str | None = None,
+        process_timeout: float | None = None,
+        process_max_bytes: float | None = None,
     ) -> None:
         self._http = http
         self._profile = profile
         self._environ = environ
         self._now = now
+        self._region = region
+        self._process_limits = (process_timeout, process_max_bytes)
+        self._runner: CredentialProcessRunner | None = None
+        self._sso_providers: dict[str, CredentialsProvider] = {}
 
     def __repr__(self) -> str:
         return f"SharedFilesProvider(profile={self._profile!r})"
@@ -105,16 +117,52 @@ class SharedFilesProvider:
                 sts_services=service_settings(files, files.profile(active) or {}, "sts"),
                 environ=env,
                 now=self._now,
+                region=self._region,
             )
+        from .sso import is_sso_profile
+
+        if is_sso_profile(profile):
+            return await self._sso(files, name, profile).load()
         from_credentials_file = _static(files.credentials_profiles.get(name))
         if from_credentials_file is not None:
             return from_credentials_file
         process = _get(profile, "credential_process")
         if process:
-            from .process import run_credential_process
-
-            return await run_credential_process(process)
+            return await self._process_runner().run(process)
         return _static(files.config_profiles.get(name))
+
+    def _process_runner(self) -> CredentialProcessRunner:
+        # created on first use: most profiles never run a command
+        if self._runner is None:
+            from .process import CredentialProcessRunner
+
+            timeout, max_bytes = self._process_limits
+            self._runner = CredentialProcessRunner(timeout=timeout, max_output_bytes=max_bytes)
+        return self._runner
+
+    async def aclose(self) -> None:
+        """Kill a ``credential_process`` command still running."""
+        if self._runner is not None:
+            await self._runner.aclose()
+
+    def _sso(self, files: SharedFiles, name: str, profile: Profile) -> CredentialsProvider:
+        # one provider per profile, so its refresh throttle and lock outlive a single load
+        provider = self._sso_providers.get(name)
+        if provider is None:
+            from .sso import SsoProvider
+
+            session_name = _get(profile, "sso_session")
+            services_name = _get(profile, "services")
+            provider = self._sso_providers[name] = SsoProvider(
+                self._http,
+                profile_name=name,
+                profile=profile,
+                sso_session=files.sso_sessions.get(session_name) if session_name else None,
+                services=files.services.get(services_name, {}) if services_name else {},
+                environ=self._env(),
+                now=self._now,
+            )
+        return provider
 
     async def _assume_role(
         self,
@@ -169,6 +217,7 @@ class SharedFilesProvider:
             sts_services=service_settings(files, active_profile, "sts"),
             environ=self._env(),
             now=self._now,
+            region=self._region,
         )
         duration = _get(profile, "duration_seconds")
         try:

@@ -12,7 +12,7 @@ from ..exceptions import MODELED_ERRORS, ServiceError
 from .base import Handler
 
 #: what code outside ``_middleware`` may import; the rest is this module's own
-__all__ = ["ErrorParsingStage"]
+__all__ = ["ErrorParsingStage", "parse_error"]  # parse_error: also the Stubber's errors
 
 
 class ErrorParsingStage:
