@@ -667,6 +667,11 @@ def render_operations(model: Model) -> str:
         # A lambda: the models are built when the operation is first used, not at import.
         types = [f"_models.{in_shape}", out_type]
         constants += bracketed("models=lambda: (", types, "),", "    ", is_tuple=True)
+        coders = [
+            f"_codecs.encoder({py_str(in_shape)})",
+            f"_codecs.decoder({py_str(out_shape or EMPTY_RESPONSE)})",
+        ]
+        constants += bracketed("codec=lambda: (", coders, "),", "    ", is_tuple=True)
         constants += [f"    validate={validator_name(in_shape)},", ")"]
 
         shape = model.shapes[in_shape]
@@ -719,7 +724,7 @@ def render_operations(model: Model) -> str:
         out.append("import uuid")
     out += ["from typing import TYPE_CHECKING, Any", ""]
     out += [f"from .._protocol import {EMPTY_RESPONSE}, I, O, Operation"]
-    out += ["from . import models as _models"]
+    out += ["from . import codecs as _codecs", "from . import models as _models"]
     validators = {validator_name(op["input"]["shape"]) for op in model.operations.values()}
     out += import_block(".validators", validators)
     out += ["", "if TYPE_CHECKING:"]  # the models named in annotations
@@ -764,6 +769,286 @@ def _nested_inputs(model: Model) -> set[str]:
     return found
 
 
+# -- codecs.py ------------------------------------------------------------------------------
+
+CODECS_RUNTIME = '''
+
+def encoder(name: str) -> Callable[[Any], dict[str, Any]]:
+    """The encoder of the input model ``name``, built on first use."""
+    fn = _encoders.get(name)
+    if fn is None:
+        fn = _encoders[name] = _ENCODER_FACTORIES[name]()
+    return fn
+
+
+def decoder(name: str) -> Callable[..., Any]:
+    """The decoder of the output model ``name`` (and of the models in it), built on first use.
+
+    A response's decoder takes ``(data, metadata)``; a nested model's takes ``(data)``.
+    """
+    fn = _decoders.get(name)
+    if fn is None:
+        fn = _decoders[name] = _DECODER_FACTORIES[name]()
+    return fn
+'''
+
+CODECS_EMPTY = """
+
+def _decode_empty_response() -> Callable[..., Any]:
+    def decode(o: Any, metadata: ResponseMetadata) -> Any:
+        if type(o) is not dict:
+            not_a("an object", o)
+        return EmptyResponse(metadata=metadata)
+
+    return decode
+"""
+
+_SCALAR_CHECK = {
+    "string": ("str", "a string"),
+    "integer": ("int", "an integer"),
+    "long": ("int", "an integer"),
+    "boolean": ("bool", "a boolean"),
+}
+_SCALAR_FROM = {
+    "string": "str_from_wire",
+    "integer": "int_from_wire",
+    "long": "int_from_wire",
+    "boolean": "bool_from_wire",
+    "timestamp": "timestamp_from_wire",
+    "blob": "blob_from_wire",
+}
+
+
+def _reachable_structures(model: Model, roots: Iterable[str]) -> list[str]:
+    return sorted(
+        n
+        for n in model._reachable(roots)
+        if model.shapes[n]["type"] == "structure" and not model.shapes[n].get("exception")
+    )
+
+
+def _check_acyclic(model: Model, names: Iterable[str]) -> None:
+    # Each codec binds the codecs of its nested models when it is built: a cycle would recurse.
+    for name in names:
+        if name in model._reachable(nested_structures(model, name)):
+            raise SystemExit(f"{name}: recursive shapes are not supported by the codecs")
+
+
+def _decode_fn(model: Model, shape_name: str) -> str:
+    """An expression for a function decoding one (non-null) wire value of ``shape_name``."""
+    shape = model.shapes[shape_name]
+    kind = shape["type"]
+    if kind == "structure":
+        return f"d_{xform_name(shape_name)}"
+    if kind == "list":
+        member = shape["member"]["shape"]
+        if model.shapes[member]["type"] == "string":
+            return "str_list_from_wire"
+        return f"lambda v: list_from_wire(v, {_decode_fn(model, member)})"
+    if kind == "map":
+        key, value = (
+            _decode_fn(model, shape["key"]["shape"]),
+            _decode_fn(model, shape["value"]["shape"]),
+        )
+        return f"lambda v: dict_from_wire(v, {key}, {value})"
+    return _SCALAR_FROM[kind]
+
+
+def _decode_lines(model: Model, shape_name: str, var: str, indent: str) -> list[str]:
+    """Statements checking and converting ``var`` (not None) in place."""
+    kind = model.shapes[shape_name]["type"]
+    if kind in _SCALAR_CHECK:
+        py, expected = _SCALAR_CHECK[kind]
+        return [f"{indent}if type({var}) is not {py}:", f'{indent}    not_a("{expected}", {var})']
+    if kind == "list" and model.shapes[model.shapes[shape_name]["member"]["shape"]]["type"] == (
+        "string"
+    ):
+        return [f"{indent}str_list_from_wire({var})"]  # checked in place
+    if kind == "list":
+        member = model.shapes[shape_name]["member"]["shape"]
+        return bracketed(f"{var} = list_from_wire(", [var, _decode_fn(model, member)], ")", indent)
+    if kind == "map":
+        shape = model.shapes[shape_name]
+        key = _decode_fn(model, shape["key"]["shape"])
+        value = _decode_fn(model, shape["value"]["shape"])
+        return bracketed(f"{var} = dict_from_wire(", [var, key, value], ")", indent)
+    return [f"{indent}{var} = {_decode_fn(model, shape_name)}({var})"]
+
+
+def _encode_expr(model: Model, shape_name: str, var: str, depth: int = 0) -> str:
+    """An expression for the wire form of ``var`` (not None)."""
+    shape = model.shapes[shape_name]
+    kind = shape["type"]
+    if kind == "structure":
+        return f"e_{xform_name(shape_name)}({var})"
+    if kind == "timestamp":
+        return f"timestamp_to_wire({var})"
+    if kind == "blob":
+        return f"blob_to_wire({var})"
+    if kind == "list":
+        item = f"x{depth}"
+        inner = _encode_expr(model, shape["member"]["shape"], item, depth + 1)
+        return var if inner == item else f"[{inner} for {item} in {var}]"
+    if kind == "map":
+        key, item = f"k{depth}", f"x{depth}"
+        inner = _encode_expr(model, shape["value"]["shape"], item, depth + 1)
+        return var if inner == item else f"{{{key}: {inner} for {key}, {item} in {var}.items()}}"
+    return var  # strings, numbers and booleans are their own wire form
+
+
+def _fit(head: str, expr: str) -> list[str]:
+    """``head + expr`` as ruff formats it, for the comprehensions the encoders emit."""
+    if len(head + expr) <= LINE_LENGTH:
+        return [head + expr]
+    indent = head[: len(head) - len(head.lstrip())]
+    opening, inner, closing = expr[0], expr[1:-1], expr[-1]
+    if opening not in "[{" or len(f"{indent}    {inner}") > LINE_LENGTH:
+        element, _, clause = inner.partition(" for ")
+        return [
+            head + opening,
+            f"{indent}    {element}",
+            f"{indent}    for {clause}",
+            indent + closing,
+        ]
+    return [head + opening, f"{indent}    {inner}", indent + closing]
+
+
+def _direct_structures(model: Model, shape_name: str) -> list[str]:
+    return nested_structures(model, shape_name)
+
+
+def codec_decoder(model: Model, name: str) -> list[str]:
+    shape = model.shapes[name]
+    required = set(shape.get("required", ())) if name in model.input_reachable else set()
+    top = name in model.outputs
+    out = ["", "", f"def _decode_{xform_name(name)}() -> Callable[..., Any]:"]
+    out.append(f"    cls = _models.{name}")
+    for nested in _direct_structures(model, name):
+        out.append(f'    d_{xform_name(nested)} = decoder("{nested}")')
+    out.append("")
+    signature = "o: Any, metadata: ResponseMetadata" if top else "o: Any"
+    out.append(f"    def decode({signature}) -> Any:")
+    out += ["        if type(o) is not dict:", '            not_a("an object", o)']
+    args = []
+    for member, ref in shape["members"].items():
+        var = f"v_{xform_name(member)}"
+        if member in required:
+            out.append(f"        {var} = o[{py_str(member)}]")
+            out += _decode_lines(model, ref["shape"], var, "        ")
+        else:
+            out.append(f"        {var} = o.get({py_str(member)})")
+            body = _decode_lines(model, ref["shape"], var, "            ")
+            if len(body) == 2 and body[0].strip().startswith("if "):
+                # a scalar check: one condition instead of two nested ones
+                cond = body[0].strip()[3:-1]
+                line = f"        if {var} is not None and {cond}:"
+                if len(line) <= LINE_LENGTH:
+                    out.append(line)
+                else:  # as ruff format splits it
+                    out += ["        if (", f"            {var} is not None"]
+                    out += [f"            and {cond}", "        ):"]
+                out.append(body[1][4:])
+            else:
+                out += [f"        if {var} is not None:", *body]
+        args.append(f"{xform_name(member)}={var}")
+    if top:
+        args.append("metadata=metadata")
+    call = bracketed("return cls(", args, ")", "        ")
+    out += call
+    out += ["", "    return decode"]
+    return out
+
+
+def codec_encoder(model: Model, name: str) -> list[str]:
+    shape = model.shapes[name]
+    required = set(shape.get("required", ()))
+    out = ["", "", f"def _encode_{xform_name(name)}() -> Callable[[Any], dict[str, Any]]:"]
+    for nested in _direct_structures(model, name):
+        out.append(f'    e_{xform_name(nested)} = encoder("{nested}")')
+    if _direct_structures(model, name):
+        out.append("")
+    out.append("    def encode(p: Any) -> dict[str, Any]:")
+    out.append("        d: dict[str, Any] = {}")
+    # required members first, then the optional ones that are set: the order cattrs writes
+    members = sorted(shape["members"].items(), key=lambda item: item[0] not in required)
+    for member, ref in members:
+        attr = f"p.{xform_name(member)}"
+        if member in required:
+            out += _fit(f"        d[{py_str(member)}] = ", _encode_expr(model, ref["shape"], attr))
+        else:
+            var = f"v_{xform_name(member)}"
+            out += [f"        {var} = {attr}", f"        if {var} is not None:"]
+            out += _fit(
+                f"            d[{py_str(member)}] = ", _encode_expr(model, ref["shape"], var)
+            )
+    out += ["        return d", "", "    return encode"]
+    return out
+
+
+def render_codecs(model: Model) -> str:
+    decoded = _reachable_structures(model, model.outputs)
+    encoded = _reachable_structures(model, model.inputs)
+    _check_acyclic(model, decoded + encoded)
+    out = [
+        '"""The wire mapping of every model, as plain functions: no cattrs at run time.',
+        "",
+        "One encoder per input model (model -> JSON-ready dict, ``None`` members omitted) and one",
+        "decoder per output model (decoded JSON -> model, strict about JSON types, unknown keys",
+        "ignored), with the same results and failures as the cattrs converter in",
+        "``_protocol.converters``, which the tests hold them to and which still explains a failed",
+        "decode. Each is built on first use, with the models it needs.",
+        "",
+        HEADER.format(version=model.version),
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Callable",
+        "from typing import Any",
+        "",
+    ]
+    helpers = [
+        "ResponseMetadata",
+        "blob_from_wire",
+        "blob_to_wire",
+        "bool_from_wire",
+        "dict_from_wire",
+        "int_from_wire",
+        "list_from_wire",
+        "not_a",
+        "str_from_wire",
+        "str_list_from_wire",
+        "timestamp_from_wire",
+        "timestamp_to_wire",
+    ]
+    body: list[str] = []
+    for name in encoded:
+        body += codec_encoder(model, name)
+    for name in decoded:
+        body += codec_decoder(model, name)
+    body += CODECS_EMPTY.rstrip("\n").split("\n")
+    text = "\n".join(body)
+    used = [h for h in helpers if re.search(rf"\b{h}\b", text)]
+    scalars = [h for h in used if h != "ResponseMetadata"]
+    out += [f"from .._protocol import {EMPTY_RESPONSE}, ResponseMetadata"]
+    out += import_block(".._protocol.scalars", scalars)
+    out += ["from . import models as _models"]
+    out += CODECS_RUNTIME.rstrip("\n").split("\n")
+    out += body
+    out += [
+        "",
+        "",
+        "_ENCODER_FACTORIES: dict[str, Callable[[], Callable[[Any], dict[str, Any]]]] = {",
+    ]
+    out += [f"    {py_str(n)}: _encode_{xform_name(n)}," for n in encoded]
+    out += ["}", "_DECODER_FACTORIES: dict[str, Callable[[], Callable[..., Any]]] = {"]
+    out += [f"    {py_str(n)}: _decode_{xform_name(n)}," for n in decoded]
+    out += [f"    {py_str(EMPTY_RESPONSE)}: _decode_empty_response,"]
+    out += ["}", "_encoders: dict[str, Callable[[Any], dict[str, Any]]] = {}"]
+    out += ["_decoders: dict[str, Callable[..., Any]] = {}"]
+    return "\n".join(out) + "\n"
+
+
 # -- __init__.py ----------------------------------------------------------------------------
 
 
@@ -794,6 +1079,7 @@ def render_all(model_path: Path = MODEL) -> dict[Path, str]:
         out / "models.pyi": render_models_stub(model),
         out / "validators.py": render_validators(model),
         out / "operations.py": render_operations(model),
+        out / "codecs.py": render_codecs(model),
     }
 
 

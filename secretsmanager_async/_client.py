@@ -62,7 +62,6 @@ _COLD_IMPORTS = (
     "secretsmanager_async._credentials.chain",
     "secretsmanager_async._credentials.refresh",
     "secretsmanager_async._profiles",
-    "secretsmanager_async._protocol.converters",
 )
 
 
@@ -468,8 +467,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     async def _run(self, operation: Operation[I, O], params: I) -> O:
         if not self._ready:
-            # Bad input fails before any setup or I/O; the encoder's first build runs off the
-            # loop (importing cattrs and building its hooks blocks for tens of ms).
+            # Bad input fails before any setup or I/O; the imports a first call needs run off
+            # the loop (importing aiohttp blocks for 100+ ms).
             operation.validate(params)
             await _warm_up()
             await self._prepare()
@@ -567,9 +566,6 @@ _warmed = False
 def _warm_up_blocking() -> None:
     for name in _COLD_IMPORTS:
         importlib.import_module(name)
-    from ._protocol import converter
-
-    converter()  # cattrs builds its dispatch tables here
 
 
 async def _warm_up() -> None:

@@ -16,6 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .._protocol import EmptyResponse, I, O, Operation
+from . import codecs as _codecs
 from . import models as _models
 from .validators import (
     validate_associate_cross_account_replica_request,
@@ -86,6 +87,10 @@ ASSOCIATE_CROSS_ACCOUNT_REPLICA = Operation(
         _models.AssociateCrossAccountReplicaRequest,
         _models.AssociateCrossAccountReplicaResponse,
     ),
+    codec=lambda: (
+        _codecs.encoder("AssociateCrossAccountReplicaRequest"),
+        _codecs.decoder("AssociateCrossAccountReplicaResponse"),
+    ),
     validate=validate_associate_cross_account_replica_request,
 )
 
@@ -93,6 +98,10 @@ BATCH_GET_SECRET_VALUE = Operation(
     name="BatchGetSecretValue",
     target="secretsmanager.BatchGetSecretValue",
     models=lambda: (_models.BatchGetSecretValueRequest, _models.BatchGetSecretValueResponse),
+    codec=lambda: (
+        _codecs.encoder("BatchGetSecretValueRequest"),
+        _codecs.decoder("BatchGetSecretValueResponse"),
+    ),
     validate=validate_batch_get_secret_value_request,
 )
 
@@ -100,6 +109,10 @@ CANCEL_ROTATE_SECRET = Operation(
     name="CancelRotateSecret",
     target="secretsmanager.CancelRotateSecret",
     models=lambda: (_models.CancelRotateSecretRequest, _models.CancelRotateSecretResponse),
+    codec=lambda: (
+        _codecs.encoder("CancelRotateSecretRequest"),
+        _codecs.decoder("CancelRotateSecretResponse"),
+    ),
     validate=validate_cancel_rotate_secret_request,
 )
 
@@ -107,6 +120,7 @@ CREATE_SECRET = Operation(
     name="CreateSecret",
     target="secretsmanager.CreateSecret",
     models=lambda: (_models.CreateSecretRequest, _models.CreateSecretResponse),
+    codec=lambda: (_codecs.encoder("CreateSecretRequest"), _codecs.decoder("CreateSecretResponse")),
     validate=validate_create_secret_request,
 )
 
@@ -114,6 +128,10 @@ DELETE_RESOURCE_POLICY = Operation(
     name="DeleteResourcePolicy",
     target="secretsmanager.DeleteResourcePolicy",
     models=lambda: (_models.DeleteResourcePolicyRequest, _models.DeleteResourcePolicyResponse),
+    codec=lambda: (
+        _codecs.encoder("DeleteResourcePolicyRequest"),
+        _codecs.decoder("DeleteResourcePolicyResponse"),
+    ),
     validate=validate_delete_resource_policy_request,
 )
 
@@ -121,6 +139,7 @@ DELETE_SECRET = Operation(
     name="DeleteSecret",
     target="secretsmanager.DeleteSecret",
     models=lambda: (_models.DeleteSecretRequest, _models.DeleteSecretResponse),
+    codec=lambda: (_codecs.encoder("DeleteSecretRequest"), _codecs.decoder("DeleteSecretResponse")),
     validate=validate_delete_secret_request,
 )
 
@@ -128,6 +147,10 @@ DESCRIBE_SECRET = Operation(
     name="DescribeSecret",
     target="secretsmanager.DescribeSecret",
     models=lambda: (_models.DescribeSecretRequest, _models.DescribeSecretResponse),
+    codec=lambda: (
+        _codecs.encoder("DescribeSecretRequest"),
+        _codecs.decoder("DescribeSecretResponse"),
+    ),
     validate=validate_describe_secret_request,
 )
 
@@ -138,6 +161,10 @@ DISASSOCIATE_CROSS_ACCOUNT_REPLICA = Operation(
         _models.DisassociateCrossAccountReplicaRequest,
         _models.DisassociateCrossAccountReplicaResponse,
     ),
+    codec=lambda: (
+        _codecs.encoder("DisassociateCrossAccountReplicaRequest"),
+        _codecs.decoder("DisassociateCrossAccountReplicaResponse"),
+    ),
     validate=validate_disassociate_cross_account_replica_request,
 )
 
@@ -145,6 +172,10 @@ GET_RANDOM_PASSWORD = Operation(
     name="GetRandomPassword",
     target="secretsmanager.GetRandomPassword",
     models=lambda: (_models.GetRandomPasswordRequest, _models.GetRandomPasswordResponse),
+    codec=lambda: (
+        _codecs.encoder("GetRandomPasswordRequest"),
+        _codecs.decoder("GetRandomPasswordResponse"),
+    ),
     validate=validate_get_random_password_request,
 )
 
@@ -152,6 +183,10 @@ GET_RESOURCE_POLICY = Operation(
     name="GetResourcePolicy",
     target="secretsmanager.GetResourcePolicy",
     models=lambda: (_models.GetResourcePolicyRequest, _models.GetResourcePolicyResponse),
+    codec=lambda: (
+        _codecs.encoder("GetResourcePolicyRequest"),
+        _codecs.decoder("GetResourcePolicyResponse"),
+    ),
     validate=validate_get_resource_policy_request,
 )
 
@@ -159,6 +194,10 @@ GET_SECRET_VALUE = Operation(
     name="GetSecretValue",
     target="secretsmanager.GetSecretValue",
     models=lambda: (_models.GetSecretValueRequest, _models.GetSecretValueResponse),
+    codec=lambda: (
+        _codecs.encoder("GetSecretValueRequest"),
+        _codecs.decoder("GetSecretValueResponse"),
+    ),
     validate=validate_get_secret_value_request,
 )
 
@@ -166,6 +205,10 @@ LIST_RESOURCE_POLICIES = Operation(
     name="ListResourcePolicies",
     target="secretsmanager.ListResourcePolicies",
     models=lambda: (_models.ListResourcePoliciesRequest, _models.ListResourcePoliciesResponse),
+    codec=lambda: (
+        _codecs.encoder("ListResourcePoliciesRequest"),
+        _codecs.decoder("ListResourcePoliciesResponse"),
+    ),
     validate=validate_list_resource_policies_request,
 )
 
@@ -173,6 +216,10 @@ LIST_SECRET_VERSION_IDS = Operation(
     name="ListSecretVersionIds",
     target="secretsmanager.ListSecretVersionIds",
     models=lambda: (_models.ListSecretVersionIdsRequest, _models.ListSecretVersionIdsResponse),
+    codec=lambda: (
+        _codecs.encoder("ListSecretVersionIdsRequest"),
+        _codecs.decoder("ListSecretVersionIdsResponse"),
+    ),
     validate=validate_list_secret_version_ids_request,
 )
 
@@ -180,6 +227,7 @@ LIST_SECRETS = Operation(
     name="ListSecrets",
     target="secretsmanager.ListSecrets",
     models=lambda: (_models.ListSecretsRequest, _models.ListSecretsResponse),
+    codec=lambda: (_codecs.encoder("ListSecretsRequest"), _codecs.decoder("ListSecretsResponse")),
     validate=validate_list_secrets_request,
 )
 
@@ -187,6 +235,10 @@ PUT_RESOURCE_POLICY = Operation(
     name="PutResourcePolicy",
     target="secretsmanager.PutResourcePolicy",
     models=lambda: (_models.PutResourcePolicyRequest, _models.PutResourcePolicyResponse),
+    codec=lambda: (
+        _codecs.encoder("PutResourcePolicyRequest"),
+        _codecs.decoder("PutResourcePolicyResponse"),
+    ),
     validate=validate_put_resource_policy_request,
 )
 
@@ -194,6 +246,10 @@ PUT_SECRET_VALUE = Operation(
     name="PutSecretValue",
     target="secretsmanager.PutSecretValue",
     models=lambda: (_models.PutSecretValueRequest, _models.PutSecretValueResponse),
+    codec=lambda: (
+        _codecs.encoder("PutSecretValueRequest"),
+        _codecs.decoder("PutSecretValueResponse"),
+    ),
     validate=validate_put_secret_value_request,
 )
 
@@ -203,6 +259,10 @@ REMOVE_REGIONS_FROM_REPLICATION = Operation(
     models=lambda: (
         _models.RemoveRegionsFromReplicationRequest,
         _models.RemoveRegionsFromReplicationResponse,
+    ),
+    codec=lambda: (
+        _codecs.encoder("RemoveRegionsFromReplicationRequest"),
+        _codecs.decoder("RemoveRegionsFromReplicationResponse"),
     ),
     validate=validate_remove_regions_from_replication_request,
 )
@@ -214,6 +274,10 @@ REPLICATE_SECRET_TO_REGIONS = Operation(
         _models.ReplicateSecretToRegionsRequest,
         _models.ReplicateSecretToRegionsResponse,
     ),
+    codec=lambda: (
+        _codecs.encoder("ReplicateSecretToRegionsRequest"),
+        _codecs.decoder("ReplicateSecretToRegionsResponse"),
+    ),
     validate=validate_replicate_secret_to_regions_request,
 )
 
@@ -221,6 +285,10 @@ RESTORE_SECRET = Operation(
     name="RestoreSecret",
     target="secretsmanager.RestoreSecret",
     models=lambda: (_models.RestoreSecretRequest, _models.RestoreSecretResponse),
+    codec=lambda: (
+        _codecs.encoder("RestoreSecretRequest"),
+        _codecs.decoder("RestoreSecretResponse"),
+    ),
     validate=validate_restore_secret_request,
 )
 
@@ -228,6 +296,7 @@ ROTATE_SECRET = Operation(
     name="RotateSecret",
     target="secretsmanager.RotateSecret",
     models=lambda: (_models.RotateSecretRequest, _models.RotateSecretResponse),
+    codec=lambda: (_codecs.encoder("RotateSecretRequest"), _codecs.decoder("RotateSecretResponse")),
     validate=validate_rotate_secret_request,
 )
 
@@ -238,6 +307,10 @@ STOP_REPLICATION_TO_REPLICA = Operation(
         _models.StopReplicationToReplicaRequest,
         _models.StopReplicationToReplicaResponse,
     ),
+    codec=lambda: (
+        _codecs.encoder("StopReplicationToReplicaRequest"),
+        _codecs.decoder("StopReplicationToReplicaResponse"),
+    ),
     validate=validate_stop_replication_to_replica_request,
 )
 
@@ -245,6 +318,7 @@ TAG_RESOURCE = Operation(
     name="TagResource",
     target="secretsmanager.TagResource",
     models=lambda: (_models.TagResourceRequest, EmptyResponse),
+    codec=lambda: (_codecs.encoder("TagResourceRequest"), _codecs.decoder("EmptyResponse")),
     validate=validate_tag_resource_request,
 )
 
@@ -252,6 +326,7 @@ UNTAG_RESOURCE = Operation(
     name="UntagResource",
     target="secretsmanager.UntagResource",
     models=lambda: (_models.UntagResourceRequest, EmptyResponse),
+    codec=lambda: (_codecs.encoder("UntagResourceRequest"), _codecs.decoder("EmptyResponse")),
     validate=validate_untag_resource_request,
 )
 
@@ -259,6 +334,7 @@ UPDATE_SECRET = Operation(
     name="UpdateSecret",
     target="secretsmanager.UpdateSecret",
     models=lambda: (_models.UpdateSecretRequest, _models.UpdateSecretResponse),
+    codec=lambda: (_codecs.encoder("UpdateSecretRequest"), _codecs.decoder("UpdateSecretResponse")),
     validate=validate_update_secret_request,
 )
 
@@ -269,6 +345,10 @@ UPDATE_SECRET_VERSION_STAGE = Operation(
         _models.UpdateSecretVersionStageRequest,
         _models.UpdateSecretVersionStageResponse,
     ),
+    codec=lambda: (
+        _codecs.encoder("UpdateSecretVersionStageRequest"),
+        _codecs.decoder("UpdateSecretVersionStageResponse"),
+    ),
     validate=validate_update_secret_version_stage_request,
 )
 
@@ -276,6 +356,10 @@ VALIDATE_RESOURCE_POLICY = Operation(
     name="ValidateResourcePolicy",
     target="secretsmanager.ValidateResourcePolicy",
     models=lambda: (_models.ValidateResourcePolicyRequest, _models.ValidateResourcePolicyResponse),
+    codec=lambda: (
+        _codecs.encoder("ValidateResourcePolicyRequest"),
+        _codecs.decoder("ValidateResourcePolicyResponse"),
+    ),
     validate=validate_validate_resource_policy_request,
 )
 

@@ -13,11 +13,10 @@ Error messages raised here describe types and rules, never values: values may be
 
 from __future__ import annotations
 
-import base64
 import types
 import typing
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -32,6 +31,18 @@ from cattrs.gen import (
     override,
 )
 
+from .scalars import (
+    WireTypeError,
+    WireValueError,
+    blob_from_wire,
+    blob_to_wire,
+    bool_from_wire,
+    int_from_wire,
+    json_type,
+    str_from_wire,
+    timestamp_from_wire,
+    timestamp_to_wire,
+)
 from .wire import METADATA_KEY, WIRE, ResponseMetadata
 
 __all__ = [
@@ -42,83 +53,30 @@ __all__ = [
     "make_converter",
 ]
 
-_UTC = timezone.utc
 _NONE_TYPE = type(None)
 
 
-class WireTypeError(TypeError):
-    """A wire value has the wrong JSON type. The message names types only."""
-
-
-class WireValueError(ValueError):
-    """A wire value of the right JSON type is not valid (bad base64, bad timestamp, ...)."""
-
-
-# -- scalars --------------------------------------------------------------------------------
+# -- scalars (the functions themselves live in ``scalars``, shared with the generated codecs) --
 
 
 def _structure_str(value: Any, _: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise WireTypeError(f"expected a string, got {_json_type(value)}")
+    return str_from_wire(value)
 
 
 def _structure_int(value: Any, _: Any) -> int:
-    if type(value) is int:
-        return value
-    raise WireTypeError(f"expected an integer, got {_json_type(value)}")
+    return int_from_wire(value)
 
 
 def _structure_bool(value: Any, _: Any) -> bool:
-    if type(value) is bool:
-        return value
-    raise WireTypeError(f"expected a boolean, got {_json_type(value)}")
-
-
-def _unstructure_bytes(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
+    return bool_from_wire(value)
 
 
 def _structure_bytes(value: Any, _: Any) -> bytes:
-    if type(value) is not str:
-        raise WireTypeError(f"expected a base64 string, got {_json_type(value)}")
-    try:
-        return base64.b64decode(value, validate=True)
-    except ValueError:  # binascii.Error, or non-ASCII text
-        raise WireValueError("not valid base64") from None
-
-
-def _unstructure_datetime(value: datetime) -> int | float:
-    if value.tzinfo is None:  # naive: taken as UTC, never as local time
-        value = value.replace(tzinfo=_UTC)
-    seconds = value.timestamp()
-    return int(seconds) if seconds.is_integer() else seconds
+    return blob_from_wire(value)
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
-    kind = type(value)
-    if kind is float or kind is int:
-        try:
-            return datetime.fromtimestamp(value, _UTC)
-        except (OverflowError, OSError, ValueError):
-            raise WireValueError("timestamp out of range") from None
-    if kind is str:
-        return _parse_timestamp_text(value)
-    raise WireTypeError(f"expected a timestamp, got {_json_type(value)}")
-
-
-def _parse_timestamp_text(text: str) -> datetime:
-    # The service sends numbers; strings (as botocore accepts them) are epoch seconds or ISO 8601.
-    try:
-        return datetime.fromtimestamp(float(text), _UTC)
-    except (OverflowError, OSError, ValueError):
-        pass
-    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text  # 3.10 rejects "Z"
-    try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        raise WireValueError("not a timestamp") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+    return timestamp_from_wire(value)
 
 
 def _structure_metadata(value: Any, _: Any) -> ResponseMetadata:
@@ -128,20 +86,9 @@ def _structure_metadata(value: Any, _: Any) -> ResponseMetadata:
     raise WireTypeError("response metadata must be a ResponseMetadata")
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+_json_type = json_type
+_unstructure_bytes = blob_to_wire
+_unstructure_datetime = timestamp_to_wire
 
 
 # -- containers and unions ------------------------------------------------------------------

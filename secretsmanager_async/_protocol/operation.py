@@ -1,8 +1,9 @@
 """The AWS JSON 1.1 protocol: one :class:`Operation` per API call.
 
 An operation validates and encodes its input model to a request body, and decodes a response
-body into its output model. The cattrs converter behind both is built on first use (importing
-cattrs and generating hooks costs milliseconds that an import should not pay), then cached.
+body into its output model, with functions generated from the service model
+(``_generated.codecs``). The cattrs converter with the same mapping (``converters``) is built
+only to explain a response that failed to decode, naming the field.
 
 Nothing here formats a parameter or response *value* into a message: values may be secrets.
 """
@@ -28,15 +29,19 @@ _decode = json.loads
 
 
 class _Codec(Generic[I, O]):
-    """An operation's models and converter hooks, resolved once, on first use."""
+    """An operation's models and generated wire functions, resolved once, on first use."""
 
-    __slots__ = ("input_type", "output_type", "structure", "unstructure")
+    __slots__ = ("decode", "encode", "output_type")
 
-    def __init__(self, conv: Converter, input_type: type[I], output_type: type[O]) -> None:
-        self.input_type = input_type
+    def __init__(
+        self,
+        output_type: type[O],
+        encode: Callable[[I], dict[str, Any]],
+        decode: Callable[[Any, ResponseMetadata], O],
+    ) -> None:
         self.output_type = output_type
-        self.unstructure: Callable[[I], dict[str, Any]] = conv.get_unstructure_hook(input_type)
-        self.structure: Callable[[Any, type[O]], O] = conv.get_structure_hook(output_type)
+        self.encode = encode
+        self.decode = decode
 
 
 _converters: dict[bool, Converter] = {}
@@ -65,7 +70,15 @@ class Operation(Generic[I, O]):
     """
 
     # A plain slotted class: it is built at import, where attrs would compile its methods.
-    __slots__ = ("_codec", "build_input", "models", "name", "target", "validate")
+    __slots__ = (
+        "_codec",
+        "_codec_functions",
+        "build_input",
+        "models",
+        "name",
+        "target",
+        "validate",
+    )
 
     def __init__(
         self,
@@ -73,6 +86,9 @@ class Operation(Generic[I, O]):
         name: str,
         target: str,
         models: Callable[[], tuple[type[I], type[O]]],
+        codec: Callable[
+            [], tuple[Callable[[I], dict[str, Any]], Callable[[Any, ResponseMetadata], O]]
+        ],
         validate: Callable[[I], None],
     ) -> None:
         #: the operation's name in the service model, e.g. ``"GetSecretValue"``
@@ -81,6 +97,7 @@ class Operation(Generic[I, O]):
         self.target = target
         #: returns the input and output model classes (builds them the first time)
         self.models = models
+        self._codec_functions = codec
         #: the generated validator of the input model; raises ParamValidationError
         self.validate = validate
         #: makes an input model from its members. The first call resolves the models and puts
@@ -108,7 +125,8 @@ class Operation(Generic[I, O]):
         return input_type(**members)
 
     def _load_codec(self) -> _Codec[I, O]:
-        codec = self._codec = _Codec(converter(), *self.models())
+        # the generated encoder and decoder (``_generated.codecs``): no cattrs on this path
+        codec = self._codec = _Codec(self.models()[1], *self._codec_functions())
         return codec
 
     def serialize(self, params: I) -> bytes:
@@ -119,7 +137,7 @@ class Operation(Generic[I, O]):
         """
         self.validate(params)
         codec = self._codec or self._load_codec()
-        return _encode(codec.unstructure(params)).encode()
+        return _encode(codec.encode(params)).encode()
 
     def parse(self, body: bytes, metadata: ResponseMetadata) -> O:
         """Decode a 2xx response body into the output model, with ``metadata`` attached.
@@ -136,10 +154,10 @@ class Operation(Generic[I, O]):
         if type(data) is not dict:
             message = f"{self.name}: response body is not a JSON object"
             raise ResponseParseError(message) from TypeError(f"got {type(data).__name__}")
-        data[METADATA_KEY] = metadata
         try:
-            return codec.structure(data, codec.output_type)
+            return codec.decode(data, metadata)
         except Exception as exc:
+            data[METADATA_KEY] = metadata
             raise ResponseParseError(self._describe_failure(data, codec.output_type)) from exc
 
     def _describe_failure(self, data: dict[str, Any], output_type: type[O]) -> str:

@@ -16,6 +16,7 @@ from botocore.serialize import create_serializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from secretsmanager_async._generated import codecs as _codecs
 from secretsmanager_async._generated import models as _models
 from secretsmanager_async._generated.models import (
     BatchGetSecretValueResponse,
@@ -495,21 +496,27 @@ def test_codec_is_built_once_per_operation() -> None:
 
 
 def test_operation_resolves_its_models_on_first_use() -> None:
-    """Models are fetched on first use, once for build_input (then the class) and the codec."""
+    """Models and codec functions are fetched on first use, once each (build_input, codec)."""
     calls: list[int] = []
 
     def models() -> tuple[type[Tag], type[EmptyResponse]]:
         calls.append(1)
         return Tag, EmptyResponse
 
-    op = Operation(name="Op", target="t.Op", models=models, validate=lambda params: None)
+    def codec() -> tuple[Any, Any]:
+        calls.append(2)
+        return _codecs.encoder("Tag"), _codecs.decoder("EmptyResponse")
+
+    op = Operation(
+        name="Op", target="t.Op", models=models, codec=codec, validate=lambda params: None
+    )
     assert calls == []
     assert repr(op) == "Operation('Op')"
     assert op.build_input(key="k", value="v") == Tag(key="k", value="v")
     assert op.build_input is Tag  # later calls go straight to the class
     assert op.serialize(op.build_input(key="k")) == b'{"Key":"k"}'
     assert op.parse(b"{}", METADATA).metadata is METADATA
-    assert calls == [1, 1]
+    assert calls == [1, 1, 2]
 
 
 def test_base64_round_trip_is_exact() -> None:
