@@ -72,19 +72,35 @@ def cold(client: str, endpoint: str) -> dict[str, Any]:
 
 
 async def _calls(
-    get: Any, names: list[str], values: list[str], calls: int, concurrency: int
+    get: Any,
+    names: list[str],
+    values: list[str],
+    calls: int,
+    concurrency: int,
+    latencies: list[float] | None = None,
 ) -> int:
-    """``calls`` GetSecretValue calls from ``concurrency`` workers; returns mismatches."""
+    """``calls`` GetSecretValue calls from ``concurrency`` workers; returns mismatches.
+
+    With ``latencies``, each call's wall time (s) is appended to it (one clock read per call).
+    """
     import asyncio
 
     per_worker = calls // concurrency
     n = len(names)
+    clock = time.perf_counter
 
     async def worker(w: int) -> int:
         bad = 0
         for k in range(per_worker):
             i = (w * per_worker + k) % n
-            if await get(names[i]) != values[i]:
+            if latencies is None:
+                if await get(names[i]) != values[i]:
+                    bad += 1
+                continue
+            t = clock()
+            value = await get(names[i])
+            latencies.append(clock() - t)
+            if value != values[i]:
                 bad += 1
         return bad
 
@@ -110,10 +126,12 @@ async def _steady(module: Any, endpoint: str, opts: dict[str, int]) -> dict[str,
     async with module.Client(endpoint) as c:
         bad = await _calls(c.get, names, values, opts["warmup"], concurrency)
         s0 = await fetch_stats_async(port)
+        latencies: list[float] = []
         cpu0, t0 = time.process_time(), time.perf_counter()
-        bad += await _calls(c.get, names, values, calls, concurrency)
+        bad += await _calls(c.get, names, values, calls, concurrency, latencies)
         cpu1, t1 = time.process_time(), time.perf_counter()
         s1 = await fetch_stats_async(port)
+        latencies.sort()
         if bad:
             raise RuntimeError(f"{bad} calls returned the wrong SecretString")
         wall, cpu = t1 - t0, cpu1 - cpu0
@@ -122,6 +140,8 @@ async def _steady(module: Any, endpoint: str, opts: dict[str, int]) -> dict[str,
             "cpu_s": cpu,
             "cpu_us_per_call": cpu / calls * 1e6,
             "calls_per_s": calls / wall,
+            "latency_p50_ms": latencies[len(latencies) // 2] * 1e3,
+            "latency_p99_ms": latencies[min(len(latencies) - 1, len(latencies) * 99 // 100)] * 1e3,
             "server_cpu_s": s1["cpu"] - s0["cpu"],
             # the stats call itself is one request
             "server_requests": s1["requests"] - s0["requests"] - 1,

@@ -22,6 +22,7 @@ from .._protocol.scalars import (
     dict_from_wire,
     list_from_wire,
     not_a,
+    slot_setter,
     str_from_wire,
     str_list_from_wire,
     timestamp_from_wire,
@@ -571,6 +572,10 @@ def _encode_validate_resource_policy_request() -> Callable[[Any], dict[str, Any]
 
 def _decode_api_error_type() -> Callable[..., Any]:
     cls = _models.APIErrorType
+    new = object.__new__
+    set_error_code = slot_setter(cls, "error_code")
+    set_message = slot_setter(cls, "message")
+    set_secret_id = slot_setter(cls, "secret_id")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -584,13 +589,22 @@ def _decode_api_error_type() -> Callable[..., Any]:
         v_secret_id = o.get("SecretId")
         if v_secret_id is not None and type(v_secret_id) is not str:
             not_a("a string", v_secret_id)
-        return cls(error_code=v_error_code, message=v_message, secret_id=v_secret_id)
+        model = new(cls)
+        set_error_code(model, v_error_code)
+        set_message(model, v_message)
+        set_secret_id(model, v_secret_id)
+        return model
 
     return decode
 
 
 def _decode_associate_cross_account_replica_response() -> Callable[..., Any]:
     cls = _models.AssociateCrossAccountReplicaResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_cross_account_replica_arn = slot_setter(cls, "cross_account_replica_arn")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -604,18 +618,23 @@ def _decode_associate_cross_account_replica_response() -> Callable[..., Any]:
         v_replication_status = o.get("ReplicationStatus")
         if v_replication_status is not None and type(v_replication_status) is not str:
             not_a("a string", v_replication_status)
-        return cls(
-            arn=v_arn,
-            cross_account_replica_arn=v_cross_account_replica_arn,
-            replication_status=v_replication_status,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_cross_account_replica_arn(model, v_cross_account_replica_arn)
+        set_replication_status(model, v_replication_status)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_batch_get_secret_value_response() -> Callable[..., Any]:
     cls = _models.BatchGetSecretValueResponse
+    new = object.__new__
+    set_errors = slot_setter(cls, "errors")
+    set_next_token = slot_setter(cls, "next_token")
+    set_secret_values = slot_setter(cls, "secret_values")
+    set_metadata = slot_setter(cls, "metadata")
     d_api_error_type = decoder("APIErrorType")
     d_secret_value_entry = decoder("SecretValueEntry")
 
@@ -631,18 +650,23 @@ def _decode_batch_get_secret_value_response() -> Callable[..., Any]:
         v_secret_values = o.get("SecretValues")
         if v_secret_values is not None:
             v_secret_values = list_from_wire(v_secret_values, d_secret_value_entry)
-        return cls(
-            errors=v_errors,
-            next_token=v_next_token,
-            secret_values=v_secret_values,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_errors(model, v_errors)
+        set_next_token(model, v_next_token)
+        set_secret_values(model, v_secret_values)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_cancel_rotate_secret_response() -> Callable[..., Any]:
     cls = _models.CancelRotateSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_version_id = slot_setter(cls, "version_id")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -656,13 +680,24 @@ def _decode_cancel_rotate_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        return cls(arn=v_arn, name=v_name, version_id=v_version_id, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_version_id(model, v_version_id)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_create_secret_response() -> Callable[..., Any]:
     cls = _models.CreateSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_version_id = slot_setter(cls, "version_id")
+    set_metadata = slot_setter(cls, "metadata")
     d_replication_status_type = decoder("ReplicationStatusType")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -680,19 +715,23 @@ def _decode_create_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        return cls(
-            arn=v_arn,
-            name=v_name,
-            replication_status=v_replication_status,
-            version_id=v_version_id,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_replication_status(model, v_replication_status)
+        set_version_id(model, v_version_id)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_cross_account_primary_type() -> Callable[..., Any]:
     cls = _models.CrossAccountPrimaryType
+    new = object.__new__
+    set_primary_secret_arn = slot_setter(cls, "primary_secret_arn")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_status_message = slot_setter(cls, "status_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -706,17 +745,22 @@ def _decode_cross_account_primary_type() -> Callable[..., Any]:
         v_status_message = o.get("StatusMessage")
         if v_status_message is not None and type(v_status_message) is not str:
             not_a("a string", v_status_message)
-        return cls(
-            primary_secret_arn=v_primary_secret_arn,
-            replication_status=v_replication_status,
-            status_message=v_status_message,
-        )
+        model = new(cls)
+        set_primary_secret_arn(model, v_primary_secret_arn)
+        set_replication_status(model, v_replication_status)
+        set_status_message(model, v_status_message)
+        return model
 
     return decode
 
 
 def _decode_cross_account_replica_entry() -> Callable[..., Any]:
     cls = _models.CrossAccountReplicaEntry
+    new = object.__new__
+    set_replica_secret_arn = slot_setter(cls, "replica_secret_arn")
+    set_replication_role_arn = slot_setter(cls, "replication_role_arn")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_status_message = slot_setter(cls, "status_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -733,18 +777,23 @@ def _decode_cross_account_replica_entry() -> Callable[..., Any]:
         v_status_message = o.get("StatusMessage")
         if v_status_message is not None and type(v_status_message) is not str:
             not_a("a string", v_status_message)
-        return cls(
-            replica_secret_arn=v_replica_secret_arn,
-            replication_role_arn=v_replication_role_arn,
-            replication_status=v_replication_status,
-            status_message=v_status_message,
-        )
+        model = new(cls)
+        set_replica_secret_arn(model, v_replica_secret_arn)
+        set_replication_role_arn(model, v_replication_role_arn)
+        set_replication_status(model, v_replication_status)
+        set_status_message(model, v_status_message)
+        return model
 
     return decode
 
 
 def _decode_delete_resource_policy_response() -> Callable[..., Any]:
     cls = _models.DeleteResourcePolicyResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_policy_name = slot_setter(cls, "policy_name")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -758,13 +807,23 @@ def _decode_delete_resource_policy_response() -> Callable[..., Any]:
         v_policy_name = o.get("PolicyName")
         if v_policy_name is not None and type(v_policy_name) is not str:
             not_a("a string", v_policy_name)
-        return cls(arn=v_arn, name=v_name, policy_name=v_policy_name, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_policy_name(model, v_policy_name)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_delete_secret_response() -> Callable[..., Any]:
     cls = _models.DeleteSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_deletion_date = slot_setter(cls, "deletion_date")
+    set_name = slot_setter(cls, "name")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -778,13 +837,43 @@ def _decode_delete_secret_response() -> Callable[..., Any]:
         v_name = o.get("Name")
         if v_name is not None and type(v_name) is not str:
             not_a("a string", v_name)
-        return cls(arn=v_arn, deletion_date=v_deletion_date, name=v_name, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_deletion_date(model, v_deletion_date)
+        set_name(model, v_name)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_describe_secret_response() -> Callable[..., Any]:
     cls = _models.DescribeSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_created_date = slot_setter(cls, "created_date")
+    set_cross_account_primary = slot_setter(cls, "cross_account_primary")
+    set_cross_account_replicas = slot_setter(cls, "cross_account_replicas")
+    set_deleted_date = slot_setter(cls, "deleted_date")
+    set_description = slot_setter(cls, "description")
+    set_external_secret_rotation_metadata = slot_setter(cls, "external_secret_rotation_metadata")
+    set_external_secret_rotation_role_arn = slot_setter(cls, "external_secret_rotation_role_arn")
+    set_kms_key_id = slot_setter(cls, "kms_key_id")
+    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
+    set_last_changed_date = slot_setter(cls, "last_changed_date")
+    set_last_rotated_date = slot_setter(cls, "last_rotated_date")
+    set_name = slot_setter(cls, "name")
+    set_next_rotation_date = slot_setter(cls, "next_rotation_date")
+    set_owning_service = slot_setter(cls, "owning_service")
+    set_primary_region = slot_setter(cls, "primary_region")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_rotation_enabled = slot_setter(cls, "rotation_enabled")
+    set_rotation_lambda_arn = slot_setter(cls, "rotation_lambda_arn")
+    set_rotation_rules = slot_setter(cls, "rotation_rules")
+    set_tags = slot_setter(cls, "tags")
+    set_type = slot_setter(cls, "type")
+    set_version_ids_to_stages = slot_setter(cls, "version_ids_to_stages")
+    set_metadata = slot_setter(cls, "metadata")
     d_cross_account_primary_type = decoder("CrossAccountPrimaryType")
     d_cross_account_replica_entry = decoder("CrossAccountReplicaEntry")
     d_external_secret_rotation_metadata_item = decoder("ExternalSecretRotationMetadataItem")
@@ -873,38 +962,42 @@ def _decode_describe_secret_response() -> Callable[..., Any]:
             v_version_ids_to_stages = dict_from_wire(
                 v_version_ids_to_stages, str_from_wire, str_list_from_wire
             )
-        return cls(
-            arn=v_arn,
-            created_date=v_created_date,
-            cross_account_primary=v_cross_account_primary,
-            cross_account_replicas=v_cross_account_replicas,
-            deleted_date=v_deleted_date,
-            description=v_description,
-            external_secret_rotation_metadata=v_external_secret_rotation_metadata,
-            external_secret_rotation_role_arn=v_external_secret_rotation_role_arn,
-            kms_key_id=v_kms_key_id,
-            last_accessed_date=v_last_accessed_date,
-            last_changed_date=v_last_changed_date,
-            last_rotated_date=v_last_rotated_date,
-            name=v_name,
-            next_rotation_date=v_next_rotation_date,
-            owning_service=v_owning_service,
-            primary_region=v_primary_region,
-            replication_status=v_replication_status,
-            rotation_enabled=v_rotation_enabled,
-            rotation_lambda_arn=v_rotation_lambda_arn,
-            rotation_rules=v_rotation_rules,
-            tags=v_tags,
-            type=v_type,
-            version_ids_to_stages=v_version_ids_to_stages,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_created_date(model, v_created_date)
+        set_cross_account_primary(model, v_cross_account_primary)
+        set_cross_account_replicas(model, v_cross_account_replicas)
+        set_deleted_date(model, v_deleted_date)
+        set_description(model, v_description)
+        set_external_secret_rotation_metadata(model, v_external_secret_rotation_metadata)
+        set_external_secret_rotation_role_arn(model, v_external_secret_rotation_role_arn)
+        set_kms_key_id(model, v_kms_key_id)
+        set_last_accessed_date(model, v_last_accessed_date)
+        set_last_changed_date(model, v_last_changed_date)
+        set_last_rotated_date(model, v_last_rotated_date)
+        set_name(model, v_name)
+        set_next_rotation_date(model, v_next_rotation_date)
+        set_owning_service(model, v_owning_service)
+        set_primary_region(model, v_primary_region)
+        set_replication_status(model, v_replication_status)
+        set_rotation_enabled(model, v_rotation_enabled)
+        set_rotation_lambda_arn(model, v_rotation_lambda_arn)
+        set_rotation_rules(model, v_rotation_rules)
+        set_tags(model, v_tags)
+        set_type(model, v_type)
+        set_version_ids_to_stages(model, v_version_ids_to_stages)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_disassociate_cross_account_replica_response() -> Callable[..., Any]:
     cls = _models.DisassociateCrossAccountReplicaResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_cross_account_replica_arn = slot_setter(cls, "cross_account_replica_arn")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -915,15 +1008,20 @@ def _decode_disassociate_cross_account_replica_response() -> Callable[..., Any]:
         v_cross_account_replica_arn = o.get("CrossAccountReplicaARN")
         if v_cross_account_replica_arn is not None and type(v_cross_account_replica_arn) is not str:
             not_a("a string", v_cross_account_replica_arn)
-        return cls(
-            arn=v_arn, cross_account_replica_arn=v_cross_account_replica_arn, metadata=metadata
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_cross_account_replica_arn(model, v_cross_account_replica_arn)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_external_secret_rotation_metadata_item() -> Callable[..., Any]:
     cls = _models.ExternalSecretRotationMetadataItem
+    new = object.__new__
+    set_key = slot_setter(cls, "key")
+    set_value = slot_setter(cls, "value")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -934,13 +1032,19 @@ def _decode_external_secret_rotation_metadata_item() -> Callable[..., Any]:
         v_value = o.get("Value")
         if v_value is not None and type(v_value) is not str:
             not_a("a string", v_value)
-        return cls(key=v_key, value=v_value)
+        model = new(cls)
+        set_key(model, v_key)
+        set_value(model, v_value)
+        return model
 
     return decode
 
 
 def _decode_get_random_password_response() -> Callable[..., Any]:
     cls = _models.GetRandomPasswordResponse
+    new = object.__new__
+    set_random_password = slot_setter(cls, "random_password")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -948,13 +1052,22 @@ def _decode_get_random_password_response() -> Callable[..., Any]:
         v_random_password = o.get("RandomPassword")
         if v_random_password is not None and type(v_random_password) is not str:
             not_a("a string", v_random_password)
-        return cls(random_password=v_random_password, metadata=metadata)
+        model = new(cls)
+        set_random_password(model, v_random_password)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_get_resource_policy_response() -> Callable[..., Any]:
     cls = _models.GetResourcePolicyResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_policy_name = slot_setter(cls, "policy_name")
+    set_resource_policy = slot_setter(cls, "resource_policy")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -971,19 +1084,28 @@ def _decode_get_resource_policy_response() -> Callable[..., Any]:
         v_resource_policy = o.get("ResourcePolicy")
         if v_resource_policy is not None and type(v_resource_policy) is not str:
             not_a("a string", v_resource_policy)
-        return cls(
-            arn=v_arn,
-            name=v_name,
-            policy_name=v_policy_name,
-            resource_policy=v_resource_policy,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_policy_name(model, v_policy_name)
+        set_resource_policy(model, v_resource_policy)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_get_secret_value_response() -> Callable[..., Any]:
     cls = _models.GetSecretValueResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_created_date = slot_setter(cls, "created_date")
+    set_name = slot_setter(cls, "name")
+    set_secret_binary = slot_setter(cls, "secret_binary")
+    set_secret_string = slot_setter(cls, "secret_string")
+    set_version_id = slot_setter(cls, "version_id")
+    set_version_stages = slot_setter(cls, "version_stages")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1009,22 +1131,26 @@ def _decode_get_secret_value_response() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        return cls(
-            arn=v_arn,
-            created_date=v_created_date,
-            name=v_name,
-            secret_binary=v_secret_binary,
-            secret_string=v_secret_string,
-            version_id=v_version_id,
-            version_stages=v_version_stages,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_created_date(model, v_created_date)
+        set_name(model, v_name)
+        set_secret_binary(model, v_secret_binary)
+        set_secret_string(model, v_secret_string)
+        set_version_id(model, v_version_id)
+        set_version_stages(model, v_version_stages)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_list_resource_policies_response() -> Callable[..., Any]:
     cls = _models.ListResourcePoliciesResponse
+    new = object.__new__
+    set_next_token = slot_setter(cls, "next_token")
+    set_resource_policies = slot_setter(cls, "resource_policies")
+    set_metadata = slot_setter(cls, "metadata")
     d_resource_policy_summary = decoder("ResourcePolicySummary")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1036,15 +1162,23 @@ def _decode_list_resource_policies_response() -> Callable[..., Any]:
         v_resource_policies = o.get("ResourcePolicies")
         if v_resource_policies is not None:
             v_resource_policies = list_from_wire(v_resource_policies, d_resource_policy_summary)
-        return cls(
-            next_token=v_next_token, resource_policies=v_resource_policies, metadata=metadata
-        )
+        model = new(cls)
+        set_next_token(model, v_next_token)
+        set_resource_policies(model, v_resource_policies)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_list_secret_version_ids_response() -> Callable[..., Any]:
     cls = _models.ListSecretVersionIdsResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_next_token = slot_setter(cls, "next_token")
+    set_versions = slot_setter(cls, "versions")
+    set_metadata = slot_setter(cls, "metadata")
     d_secret_versions_list_entry = decoder("SecretVersionsListEntry")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1062,15 +1196,23 @@ def _decode_list_secret_version_ids_response() -> Callable[..., Any]:
         v_versions = o.get("Versions")
         if v_versions is not None:
             v_versions = list_from_wire(v_versions, d_secret_versions_list_entry)
-        return cls(
-            arn=v_arn, name=v_name, next_token=v_next_token, versions=v_versions, metadata=metadata
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_next_token(model, v_next_token)
+        set_versions(model, v_versions)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_list_secrets_response() -> Callable[..., Any]:
     cls = _models.ListSecretsResponse
+    new = object.__new__
+    set_next_token = slot_setter(cls, "next_token")
+    set_secret_list = slot_setter(cls, "secret_list")
+    set_metadata = slot_setter(cls, "metadata")
     d_secret_list_entry = decoder("SecretListEntry")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1082,13 +1224,22 @@ def _decode_list_secrets_response() -> Callable[..., Any]:
         v_secret_list = o.get("SecretList")
         if v_secret_list is not None:
             v_secret_list = list_from_wire(v_secret_list, d_secret_list_entry)
-        return cls(next_token=v_next_token, secret_list=v_secret_list, metadata=metadata)
+        model = new(cls)
+        set_next_token(model, v_next_token)
+        set_secret_list(model, v_secret_list)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_put_resource_policy_response() -> Callable[..., Any]:
     cls = _models.PutResourcePolicyResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_policy_name = slot_setter(cls, "policy_name")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1102,13 +1253,24 @@ def _decode_put_resource_policy_response() -> Callable[..., Any]:
         v_policy_name = o.get("PolicyName")
         if v_policy_name is not None and type(v_policy_name) is not str:
             not_a("a string", v_policy_name)
-        return cls(arn=v_arn, name=v_name, policy_name=v_policy_name, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_policy_name(model, v_policy_name)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_put_secret_value_response() -> Callable[..., Any]:
     cls = _models.PutSecretValueResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_version_id = slot_setter(cls, "version_id")
+    set_version_stages = slot_setter(cls, "version_stages")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1125,19 +1287,23 @@ def _decode_put_secret_value_response() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        return cls(
-            arn=v_arn,
-            name=v_name,
-            version_id=v_version_id,
-            version_stages=v_version_stages,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_version_id(model, v_version_id)
+        set_version_stages(model, v_version_stages)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_remove_regions_from_replication_response() -> Callable[..., Any]:
     cls = _models.RemoveRegionsFromReplicationResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_metadata = slot_setter(cls, "metadata")
     d_replication_status_type = decoder("ReplicationStatusType")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1149,13 +1315,21 @@ def _decode_remove_regions_from_replication_response() -> Callable[..., Any]:
         v_replication_status = o.get("ReplicationStatus")
         if v_replication_status is not None:
             v_replication_status = list_from_wire(v_replication_status, d_replication_status_type)
-        return cls(arn=v_arn, replication_status=v_replication_status, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_replication_status(model, v_replication_status)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_replicate_secret_to_regions_response() -> Callable[..., Any]:
     cls = _models.ReplicateSecretToRegionsResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_replication_status = slot_setter(cls, "replication_status")
+    set_metadata = slot_setter(cls, "metadata")
     d_replication_status_type = decoder("ReplicationStatusType")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1167,13 +1341,23 @@ def _decode_replicate_secret_to_regions_response() -> Callable[..., Any]:
         v_replication_status = o.get("ReplicationStatus")
         if v_replication_status is not None:
             v_replication_status = list_from_wire(v_replication_status, d_replication_status_type)
-        return cls(arn=v_arn, replication_status=v_replication_status, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_replication_status(model, v_replication_status)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_replication_status_type() -> Callable[..., Any]:
     cls = _models.ReplicationStatusType
+    new = object.__new__
+    set_kms_key_id = slot_setter(cls, "kms_key_id")
+    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
+    set_region = slot_setter(cls, "region")
+    set_status = slot_setter(cls, "status")
+    set_status_message = slot_setter(cls, "status_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1193,19 +1377,21 @@ def _decode_replication_status_type() -> Callable[..., Any]:
         v_status_message = o.get("StatusMessage")
         if v_status_message is not None and type(v_status_message) is not str:
             not_a("a string", v_status_message)
-        return cls(
-            kms_key_id=v_kms_key_id,
-            last_accessed_date=v_last_accessed_date,
-            region=v_region,
-            status=v_status,
-            status_message=v_status_message,
-        )
+        model = new(cls)
+        set_kms_key_id(model, v_kms_key_id)
+        set_last_accessed_date(model, v_last_accessed_date)
+        set_region(model, v_region)
+        set_status(model, v_status)
+        set_status_message(model, v_status_message)
+        return model
 
     return decode
 
 
 def _decode_resource_policy_summary() -> Callable[..., Any]:
     cls = _models.ResourcePolicySummary
+    new = object.__new__
+    set_policy_name = slot_setter(cls, "policy_name")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1213,13 +1399,19 @@ def _decode_resource_policy_summary() -> Callable[..., Any]:
         v_policy_name = o.get("PolicyName")
         if v_policy_name is not None and type(v_policy_name) is not str:
             not_a("a string", v_policy_name)
-        return cls(policy_name=v_policy_name)
+        model = new(cls)
+        set_policy_name(model, v_policy_name)
+        return model
 
     return decode
 
 
 def _decode_restore_secret_response() -> Callable[..., Any]:
     cls = _models.RestoreSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1230,13 +1422,22 @@ def _decode_restore_secret_response() -> Callable[..., Any]:
         v_name = o.get("Name")
         if v_name is not None and type(v_name) is not str:
             not_a("a string", v_name)
-        return cls(arn=v_arn, name=v_name, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_rotate_secret_response() -> Callable[..., Any]:
     cls = _models.RotateSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_version_id = slot_setter(cls, "version_id")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1250,13 +1451,22 @@ def _decode_rotate_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        return cls(arn=v_arn, name=v_name, version_id=v_version_id, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_version_id(model, v_version_id)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_rotation_rules_type() -> Callable[..., Any]:
     cls = _models.RotationRulesType
+    new = object.__new__
+    set_automatically_after_days = slot_setter(cls, "automatically_after_days")
+    set_duration = slot_setter(cls, "duration")
+    set_schedule_expression = slot_setter(cls, "schedule_expression")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1270,17 +1480,38 @@ def _decode_rotation_rules_type() -> Callable[..., Any]:
         v_schedule_expression = o.get("ScheduleExpression")
         if v_schedule_expression is not None and type(v_schedule_expression) is not str:
             not_a("a string", v_schedule_expression)
-        return cls(
-            automatically_after_days=v_automatically_after_days,
-            duration=v_duration,
-            schedule_expression=v_schedule_expression,
-        )
+        model = new(cls)
+        set_automatically_after_days(model, v_automatically_after_days)
+        set_duration(model, v_duration)
+        set_schedule_expression(model, v_schedule_expression)
+        return model
 
     return decode
 
 
 def _decode_secret_list_entry() -> Callable[..., Any]:
     cls = _models.SecretListEntry
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_created_date = slot_setter(cls, "created_date")
+    set_deleted_date = slot_setter(cls, "deleted_date")
+    set_description = slot_setter(cls, "description")
+    set_external_secret_rotation_metadata = slot_setter(cls, "external_secret_rotation_metadata")
+    set_external_secret_rotation_role_arn = slot_setter(cls, "external_secret_rotation_role_arn")
+    set_kms_key_id = slot_setter(cls, "kms_key_id")
+    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
+    set_last_changed_date = slot_setter(cls, "last_changed_date")
+    set_last_rotated_date = slot_setter(cls, "last_rotated_date")
+    set_name = slot_setter(cls, "name")
+    set_next_rotation_date = slot_setter(cls, "next_rotation_date")
+    set_owning_service = slot_setter(cls, "owning_service")
+    set_primary_region = slot_setter(cls, "primary_region")
+    set_rotation_enabled = slot_setter(cls, "rotation_enabled")
+    set_rotation_lambda_arn = slot_setter(cls, "rotation_lambda_arn")
+    set_rotation_rules = slot_setter(cls, "rotation_rules")
+    set_secret_versions_to_stages = slot_setter(cls, "secret_versions_to_stages")
+    set_tags = slot_setter(cls, "tags")
+    set_type = slot_setter(cls, "type")
     d_external_secret_rotation_metadata_item = decoder("ExternalSecretRotationMetadataItem")
     d_rotation_rules_type = decoder("RotationRulesType")
     d_tag = decoder("Tag")
@@ -1355,34 +1586,42 @@ def _decode_secret_list_entry() -> Callable[..., Any]:
         v_type = o.get("Type")
         if v_type is not None and type(v_type) is not str:
             not_a("a string", v_type)
-        return cls(
-            arn=v_arn,
-            created_date=v_created_date,
-            deleted_date=v_deleted_date,
-            description=v_description,
-            external_secret_rotation_metadata=v_external_secret_rotation_metadata,
-            external_secret_rotation_role_arn=v_external_secret_rotation_role_arn,
-            kms_key_id=v_kms_key_id,
-            last_accessed_date=v_last_accessed_date,
-            last_changed_date=v_last_changed_date,
-            last_rotated_date=v_last_rotated_date,
-            name=v_name,
-            next_rotation_date=v_next_rotation_date,
-            owning_service=v_owning_service,
-            primary_region=v_primary_region,
-            rotation_enabled=v_rotation_enabled,
-            rotation_lambda_arn=v_rotation_lambda_arn,
-            rotation_rules=v_rotation_rules,
-            secret_versions_to_stages=v_secret_versions_to_stages,
-            tags=v_tags,
-            type=v_type,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_created_date(model, v_created_date)
+        set_deleted_date(model, v_deleted_date)
+        set_description(model, v_description)
+        set_external_secret_rotation_metadata(model, v_external_secret_rotation_metadata)
+        set_external_secret_rotation_role_arn(model, v_external_secret_rotation_role_arn)
+        set_kms_key_id(model, v_kms_key_id)
+        set_last_accessed_date(model, v_last_accessed_date)
+        set_last_changed_date(model, v_last_changed_date)
+        set_last_rotated_date(model, v_last_rotated_date)
+        set_name(model, v_name)
+        set_next_rotation_date(model, v_next_rotation_date)
+        set_owning_service(model, v_owning_service)
+        set_primary_region(model, v_primary_region)
+        set_rotation_enabled(model, v_rotation_enabled)
+        set_rotation_lambda_arn(model, v_rotation_lambda_arn)
+        set_rotation_rules(model, v_rotation_rules)
+        set_secret_versions_to_stages(model, v_secret_versions_to_stages)
+        set_tags(model, v_tags)
+        set_type(model, v_type)
+        return model
 
     return decode
 
 
 def _decode_secret_value_entry() -> Callable[..., Any]:
     cls = _models.SecretValueEntry
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_created_date = slot_setter(cls, "created_date")
+    set_name = slot_setter(cls, "name")
+    set_secret_binary = slot_setter(cls, "secret_binary")
+    set_secret_string = slot_setter(cls, "secret_string")
+    set_version_id = slot_setter(cls, "version_id")
+    set_version_stages = slot_setter(cls, "version_stages")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1408,21 +1647,27 @@ def _decode_secret_value_entry() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        return cls(
-            arn=v_arn,
-            created_date=v_created_date,
-            name=v_name,
-            secret_binary=v_secret_binary,
-            secret_string=v_secret_string,
-            version_id=v_version_id,
-            version_stages=v_version_stages,
-        )
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_created_date(model, v_created_date)
+        set_name(model, v_name)
+        set_secret_binary(model, v_secret_binary)
+        set_secret_string(model, v_secret_string)
+        set_version_id(model, v_version_id)
+        set_version_stages(model, v_version_stages)
+        return model
 
     return decode
 
 
 def _decode_secret_versions_list_entry() -> Callable[..., Any]:
     cls = _models.SecretVersionsListEntry
+    new = object.__new__
+    set_created_date = slot_setter(cls, "created_date")
+    set_kms_key_ids = slot_setter(cls, "kms_key_ids")
+    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
+    set_version_id = slot_setter(cls, "version_id")
+    set_version_stages = slot_setter(cls, "version_stages")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1442,19 +1687,22 @@ def _decode_secret_versions_list_entry() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        return cls(
-            created_date=v_created_date,
-            kms_key_ids=v_kms_key_ids,
-            last_accessed_date=v_last_accessed_date,
-            version_id=v_version_id,
-            version_stages=v_version_stages,
-        )
+        model = new(cls)
+        set_created_date(model, v_created_date)
+        set_kms_key_ids(model, v_kms_key_ids)
+        set_last_accessed_date(model, v_last_accessed_date)
+        set_version_id(model, v_version_id)
+        set_version_stages(model, v_version_stages)
+        return model
 
     return decode
 
 
 def _decode_stop_replication_to_replica_response() -> Callable[..., Any]:
     cls = _models.StopReplicationToReplicaResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1462,13 +1710,19 @@ def _decode_stop_replication_to_replica_response() -> Callable[..., Any]:
         v_arn = o.get("ARN")
         if v_arn is not None and type(v_arn) is not str:
             not_a("a string", v_arn)
-        return cls(arn=v_arn, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_tag() -> Callable[..., Any]:
     cls = _models.Tag
+    new = object.__new__
+    set_key = slot_setter(cls, "key")
+    set_value = slot_setter(cls, "value")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1479,13 +1733,21 @@ def _decode_tag() -> Callable[..., Any]:
         v_value = o.get("Value")
         if v_value is not None and type(v_value) is not str:
             not_a("a string", v_value)
-        return cls(key=v_key, value=v_value)
+        model = new(cls)
+        set_key(model, v_key)
+        set_value(model, v_value)
+        return model
 
     return decode
 
 
 def _decode_update_secret_response() -> Callable[..., Any]:
     cls = _models.UpdateSecretResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_version_id = slot_setter(cls, "version_id")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1499,13 +1761,22 @@ def _decode_update_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        return cls(arn=v_arn, name=v_name, version_id=v_version_id, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_version_id(model, v_version_id)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_update_secret_version_stage_response() -> Callable[..., Any]:
     cls = _models.UpdateSecretVersionStageResponse
+    new = object.__new__
+    set_arn = slot_setter(cls, "arn")
+    set_name = slot_setter(cls, "name")
+    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1516,13 +1787,21 @@ def _decode_update_secret_version_stage_response() -> Callable[..., Any]:
         v_name = o.get("Name")
         if v_name is not None and type(v_name) is not str:
             not_a("a string", v_name)
-        return cls(arn=v_arn, name=v_name, metadata=metadata)
+        model = new(cls)
+        set_arn(model, v_arn)
+        set_name(model, v_name)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_validate_resource_policy_response() -> Callable[..., Any]:
     cls = _models.ValidateResourcePolicyResponse
+    new = object.__new__
+    set_policy_validation_passed = slot_setter(cls, "policy_validation_passed")
+    set_validation_errors = slot_setter(cls, "validation_errors")
+    set_metadata = slot_setter(cls, "metadata")
     d_validation_errors_entry = decoder("ValidationErrorsEntry")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1534,17 +1813,20 @@ def _decode_validate_resource_policy_response() -> Callable[..., Any]:
         v_validation_errors = o.get("ValidationErrors")
         if v_validation_errors is not None:
             v_validation_errors = list_from_wire(v_validation_errors, d_validation_errors_entry)
-        return cls(
-            policy_validation_passed=v_policy_validation_passed,
-            validation_errors=v_validation_errors,
-            metadata=metadata,
-        )
+        model = new(cls)
+        set_policy_validation_passed(model, v_policy_validation_passed)
+        set_validation_errors(model, v_validation_errors)
+        set_metadata(model, metadata)
+        return model
 
     return decode
 
 
 def _decode_validation_errors_entry() -> Callable[..., Any]:
     cls = _models.ValidationErrorsEntry
+    new = object.__new__
+    set_check_name = slot_setter(cls, "check_name")
+    set_error_message = slot_setter(cls, "error_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1555,7 +1837,10 @@ def _decode_validation_errors_entry() -> Callable[..., Any]:
         v_error_message = o.get("ErrorMessage")
         if v_error_message is not None and type(v_error_message) is not str:
             not_a("a string", v_error_message)
-        return cls(check_name=v_check_name, error_message=v_error_message)
+        model = new(cls)
+        set_check_name(model, v_check_name)
+        set_error_message(model, v_error_message)
+        return model
 
     return decode
 

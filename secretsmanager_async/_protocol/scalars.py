@@ -23,6 +23,7 @@ __all__ = [
     "json_type",
     "list_from_wire",
     "not_a",
+    "slot_setter",
     "str_from_wire",
     "str_list_from_wire",
     "timestamp_from_wire",
@@ -146,3 +147,16 @@ def dict_from_wire(value: Any, key: Callable[[Any], Any], item: Callable[[Any], 
     if type(value) is not dict:
         not_a("an object", value)
     return {key(k): item(v) for k, v in value.items()}
+
+
+def slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The setter of ``cls``'s slot ``name``, for decoders that build a model directly.
+
+    A decoded model is made with ``object.__new__`` and these setters rather than through its
+    ``__init__``: a frozen attrs ``__init__`` sets each field through ``object.__setattr__``
+    and costs about twice as much, which shows when a response holds thousands of entries.
+    The result is the same object: the models have no validators, converters or post-init
+    hooks that this would skip (``tests/unit/test_codecs.py`` holds the decoders to that).
+    """
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter
