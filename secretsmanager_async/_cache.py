@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import logging
 import random
 import time
@@ -31,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import attrs
 
 from ._middleware.retry import classify
+from ._wirejson import JsonDocumentError
+from ._wirejson import decode as decode_json
 from .exceptions import ClientClosedError, SecretsManagerError, ServiceError, TransportError
 
 if TYPE_CHECKING:
@@ -285,12 +286,10 @@ class SecretCache:
             if text is None:
                 raise TypeError(f"secret {secret_id!r} has no SecretString (it is binary)")
             try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as e:
-                # the exception holds the whole document: keep it out of the traceback
-                raise ValueError(
-                    f"secret {secret_id!r} is not valid JSON (line {e.lineno}, column {e.colno})"
-                ) from None
+                parsed = decode_json(text)
+            except JsonDocumentError as e:
+                # neither the error nor its context holds the document (see _wirejson)
+                raise ValueError(f"secret {secret_id!r} is not valid JSON: {e}") from None
             entry.parsed, entry.parsed_from = parsed, value
         if key is not None:
             if not isinstance(parsed, dict):

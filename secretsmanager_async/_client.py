@@ -61,8 +61,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     Settings not given here come from ``config``, then the environment and the shared config
     profile (see :class:`ClientConfig`). ``credentials`` may be :class:`Credentials` or any
     provider with ``async def load() -> Credentials | None``; by default the standard chain is
-    searched. Pass ``session`` to share your own :class:`aiohttp.ClientSession` (the client
-    never closes it) or ``transport`` to replace the network layer entirely.
+    searched. ``parameter_validation=False`` leaves the model's length, range and size rules
+    to the service (types and required members are still checked). Pass ``session`` to share
+    your own :class:`aiohttp.ClientSession` (the client never closes it) or ``transport`` to
+    replace the network layer entirely.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ca_bundle: str | None = None,
         verify_ssl: bool | None = None,
         user_agent_suffix: str | None = None,
+        parameter_validation: bool | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         middleware: Iterable[Middleware] = (),
@@ -103,7 +106,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             ca_bundle=ca_bundle,
             verify_ssl=verify_ssl,
             user_agent_suffix=user_agent_suffix,
+            parameter_validation=parameter_validation,
         )
+        # Known now (argument or config only): calls are validated before any setup or I/O.
+        self._check_limits = self._config.parameter_validation is not False
         self._explicit_credentials = credentials
         self._session = session
         self._transport: Transport | None = transport
@@ -289,7 +295,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     async def _invoke(self, operation: Operation[I, O], params: I) -> O:
         # Validate and encode first: bad input fails before any setup or I/O.
-        body = operation.serialize(params)
+        body = operation.serialize(params, limits=self._check_limits)
         if not self._ready:
             await self._prepare()
         context = CallContext(operation.name)

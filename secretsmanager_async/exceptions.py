@@ -24,14 +24,35 @@ SecretsManagerError
 ```
 
 Messages never include secret material: request bodies and credentials are never formatted
-into them.
+into them, and no foreign exception that could hold them (a JSON document, an aiohttp request
+with its signed headers) is chained as a cause or left as a context.
+
+Every error round-trips through :mod:`pickle`, :func:`copy.copy` and :func:`copy.deepcopy`
+with its message and attributes (so one raised in a ``ProcessPoolExecutor`` worker reaches the
+parent intact); causes and tracebacks are dropped, as for any pickled exception.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Recreate an error from its args and attributes, without calling ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class SecretsManagerError(Exception):
     """Root of every error raised by secretsmanager_async."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default reduction calls cls(*args), which breaks every subclass whose __init__
+        # takes other (keyword) arguments than its message. Rebuilding from args and __dict__
+        # skips __init__, so a subclass with any extra attributes needs nothing of its own.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(SecretsManagerError, ValueError):
@@ -113,7 +134,11 @@ class ResponseParseError(SecretsManagerError):
 
 
 class ServiceError(SecretsManagerError):
-    """The service answered with an error response."""
+    """The service answered with an error response.
+
+    ``str(error)`` is the message, after the code when the class does not already name it
+    (a plain :class:`ServiceError`), and the request id to quote to AWS support.
+    """
 
     def __init__(
         self,
@@ -124,7 +149,13 @@ class ServiceError(SecretsManagerError):
         request_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(f"{code}: {message}" if message else code)
+        # A traceback prints the class name before str(): a modeled class is its code.
+        own = code == type(self).__name__
+        text = message if own or not message else f"{code}: {message}"
+        text = text or ("" if own else code)
+        if request_id:
+            text = f"{text} (request id {request_id})" if text else f"request id {request_id}"
+        super().__init__(text)
         self.code = code
         self.message = message
         self.status_code = status_code

@@ -1,7 +1,9 @@
 """The aiohttp transport: the only module that imports aiohttp.
 
 aiohttp's exceptions are mapped to ours at exactly one boundary, :func:`_map_error`, most
-specific first, using aiohttp's typed timeout classes rather than message text.
+specific first, using aiohttp's typed timeout classes rather than message text. The original
+is neither chained nor left as context (it holds the signed request headers): an
+:class:`OriginalError` with its class and message is chained instead.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class AiohttpTransport:
     async def send(self, request: HttpRequest) -> HttpResponse:
         url, proxy, tls = self._target(request.url)
         session = self._session or self._get_session()
+        error: exc.TransportError
         try:
             async with session.request(
                 request.method,
@@ -107,12 +110,31 @@ class AiohttpTransport:
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
                 return HttpResponse(response.status, response.headers, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
-            raise _map_error(e) from e
+            error, original = _map_error(e), OriginalError.of(e)
+        # Raised outside the except block, from a stand-in: aiohttp's errors carry the request
+        # (request_info with its signed Authorization and X-Amz-Security-Token headers).
+        raise error from original
 
     async def close(self) -> None:
         session = self._session
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+class OriginalError(Exception):
+    """What a foreign exception said (its class and message), chained in its place.
+
+    The foreign exception itself is not kept: it may reference the request, its signed
+    headers, or its own causes and contexts.
+    """
+
+    @classmethod
+    def of(cls, e: BaseException) -> OriginalError:
+        """The stand-in for ``e``."""
+        kind = type(e)
+        text = str(e)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        return cls(f"{name}: {text}" if text else name)
 
 
 def _env_proxy(url: URL) -> URL | None:
@@ -141,7 +163,9 @@ def _map_error(e: BaseException) -> exc.TransportError:
     if isinstance(e, aiohttp.ClientPayloadError):
         return exc.ConnectionClosedError("the response body was incomplete")
     if isinstance(e, aiohttp.ClientResponseError):
-        return exc.ConnectionClosedError(f"malformed HTTP response: {e.message}")
+        return exc.ConnectionClosedError(
+            f"malformed HTTP response ({type(e).__name__}, status {e.status}): {e.message}"
+        )
     if isinstance(e, aiohttp.ClientOSError):
         return exc.ConnectionClosedError(f"connection error: {e.strerror or e}")
     if isinstance(e, aiohttp.ClientError):
