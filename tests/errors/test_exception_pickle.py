@@ -72,6 +72,7 @@ def _exception_classes() -> list[type[BaseException]]:
                     isinstance(value, type)
                     and issubclass(value, BaseException)
                     and value.__module__.startswith(package)
+                    and not value.__name__.startswith("_")  # private: never raised to users
                 ):
                     found.add(value)
     return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")

@@ -27,7 +27,7 @@ from secretsmanager_async import (
 from secretsmanager_async._middleware.errors import parse_error
 from secretsmanager_async._operations import OPERATIONS
 from secretsmanager_async._protocol import NO_METADATA, EmptyResponse
-from secretsmanager_async._transport.fake import FakeTransport, error_response, json_response
+from secretsmanager_async.testing import FakeTransport, error_response, json_response
 
 DEEP = b"[" * 100_000
 MODEL = Path(__file__).resolve().parents[2] / "codegen" / "model" / "service-2.json"

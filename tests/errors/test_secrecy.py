@@ -27,7 +27,7 @@ from secretsmanager_async import (
     ServiceError,
 )
 from secretsmanager_async._http import HttpResponse
-from secretsmanager_async._transport.fake import FakeTransport
+from secretsmanager_async.testing import FakeTransport
 
 from ..secrecy import SECRET_KEY, SECRET_VALUE, SESSION_TOKEN, assert_no_secrets, leaks
 from .raw_server import RawServer, Script, reply, response, silent

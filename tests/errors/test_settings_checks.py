@@ -15,7 +15,7 @@ from secretsmanager_async import (
     Tag,
 )
 from secretsmanager_async._endpoints import redact_url, resolve_endpoint
-from secretsmanager_async._transport.fake import FakeTransport, json_response
+from secretsmanager_async.testing import FakeTransport, json_response
 
 from ..secrecy import assert_no_secrets
 
