@@ -29,16 +29,16 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from ._middleware.retry import classify
-from ._wirejson import JsonDocumentError
-from ._wirejson import decode as decode_json
+from ._classify import classify
+from ._protocol.jsondoc import JsonDocumentError
+from ._protocol.jsondoc import decode as decode_json
 from .exceptions import ClientClosedError, SecretsManagerError, ServiceError, TransportError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from ._bulk import BulkResult
-    from ._models import GetSecretValueResponse
+    from ._generated.models import GetSecretValueResponse
 
 __all__ = ["CacheStats", "SecretCache"]
 
@@ -288,7 +288,7 @@ class SecretCache:
             try:
                 parsed = decode_json(text)
             except JsonDocumentError as e:
-                # neither the error nor its context holds the document (see _wirejson)
+                # neither the error nor its context holds the document (see _protocol.jsondoc)
                 raise ValueError(f"secret {secret_id!r} is not valid JSON: {e}") from None
             entry.parsed, entry.parsed_from = parsed, value
         if key is not None:

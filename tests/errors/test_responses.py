@@ -24,8 +24,8 @@ from secretsmanager_async import (
     SecretsManagerClient,
     ServiceError,
 )
+from secretsmanager_async._generated.operations import OPERATIONS
 from secretsmanager_async._middleware.errors import parse_error
-from secretsmanager_async._operations import OPERATIONS
 from secretsmanager_async._protocol import NO_METADATA, EmptyResponse
 from secretsmanager_async.testing import FakeTransport, error_response, json_response
 

@@ -26,7 +26,7 @@ from secretsmanager_async import (
     SecretsManagerError,
     ServiceError,
 )
-from secretsmanager_async._http import HttpResponse
+from secretsmanager_async._protocol import HttpResponse
 from secretsmanager_async.testing import FakeTransport
 
 from ..secrecy import SECRET_KEY, SECRET_VALUE, SESSION_TOKEN, assert_no_secrets, leaks
