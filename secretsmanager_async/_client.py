@@ -313,12 +313,16 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             }
         return headers
 
-    async def _invoke(self, operation: Operation[I, O], params: I) -> O:
+    async def _invoke(
+        self, operation: Operation[I, O], params: I, *, max_throttle_attempts: int | None = None
+    ) -> O:
         # Validate and encode first: bad input fails before any setup or I/O.
         body = operation.serialize(params)
         if not self._ready:
             await self._prepare()
         context = CallContext(operation.name)
+        if max_throttle_attempts is not None:
+            context.max_throttle_attempts = max_throttle_attempts
         request = HttpRequest("POST", "", self._headers_for(operation), body, context)
         if self._timeout is None:
             response = await self.middleware.handler(request)
