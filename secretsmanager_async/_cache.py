@@ -70,7 +70,7 @@ class _CacheClient(Protocol):
     ) -> GetSecretValueResponse: ...
 
     async def get_secret_values(
-        self, secret_ids: Iterable[str], *, version_stage: str | None = None
+        self, secret_ids: Iterable[str], *, version_stage: str | None = None, jitter: float = 0.0
     ) -> BulkResult: ...
 
 
@@ -462,16 +462,19 @@ class SecretCache:
         self._entries.clear()
 
     async def warm(
-        self, secret_ids: Iterable[str], *, version_stage: str | None = None
+        self, secret_ids: Iterable[str], *, version_stage: str | None = None, jitter: float = 0.0
     ) -> BulkResult:
         """Load many secrets with one bulk fetch (``get_secret_values``).
 
         Returns the :class:`BulkResult`; ids that failed are not cached, and
-        ``result.raise_for_errors()`` makes a failed start-up loud.
+        ``result.raise_for_errors()`` makes a failed start-up loud. ``jitter`` spreads a
+        fleet's warm-ups over that many seconds (see ``get_secret_values``).
         """
         if self._closed:
             raise ClientClosedError("the SecretCache is closed")
-        result = await self._client.get_secret_values(secret_ids, version_stage=version_stage)
+        result = await self._client.get_secret_values(
+            secret_ids, version_stage=version_stage, jitter=jitter
+        )
         stage = version_stage or _CURRENT
         for secret_id, value in result.values.items():
             key = (secret_id, stage)

@@ -139,9 +139,7 @@ class RetryStage:
         #: makes the limiter of each operation (adaptive mode)
         self.new_rate_limiter = rate_limiter
         #: operation name -> its rate limiter; None in standard mode
-        self.rate_limiters: dict[str, ClientRateLimiter] | None = (
-            {} if mode == "adaptive" else None
-        )
+        self.rate_limiters: dict[str, ClientRateLimiter] | None = {} if mode == "adaptive" else None
         self.on_retry = on_retry
         # prebuilt per-attempt header values: attempt=N; max=M
         self._attempt_headers = tuple(

@@ -108,6 +108,7 @@ class SigningStage:
 
 
 def _signature_expired(error: ServiceError) -> bool:
-    return error.code == "InvalidSignatureException" and "signature expired" in str(
-        error.message or ""
-    ).lower()
+    return (
+        error.code == "InvalidSignatureException"
+        and "signature expired" in str(error.message or "").lower()
+    )
