@@ -12,7 +12,7 @@ from ._client import SecretsManagerClient
 from ._config import ClientConfig
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
-from ._http import CallContext, HttpRequest, HttpResponse
+from ._http import CallContext, HttpRequest, HttpResponse, fresh_reads
 from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._protocol import EmptyResponse, ResponseMetadata
 from ._version import __version__
@@ -117,9 +117,11 @@ if TYPE_CHECKING:
         ValidationErrorsEntry,
     )
     from ._paginators import Paginator
+    from ._transport.agent import AgentTransport
 
 __all__ = [
     "APIErrorType",
+    "AgentTransport",
     "AioBotocoreCredentialsProvider",
     "AssociateCrossAccountReplicaRequest",
     "AssociateCrossAccountReplicaResponse",
@@ -228,11 +230,13 @@ __all__ = [
     "ValidateResourcePolicyResponse",
     "ValidationErrorsEntry",
     "__version__",
+    "fresh_reads",
     "resolve_endpoint",
 ]
 
 #: the lazily imported names that are not models, by the module defining them
 _ELSEWHERE = {
+    "AgentTransport": "._transport.agent",
     "AioBotocoreCredentialsProvider": "._credentials.aiobotocore",
     "BulkResult": "._bulk",
     "CacheStats": "._cache",

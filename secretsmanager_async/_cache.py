@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
+from ._http import fresh_reads
 from ._middleware.retry import classify
 from .exceptions import ClientClosedError, SecretsManagerError, ServiceError, TransportError
 
@@ -447,7 +448,10 @@ class SecretCache:
         if self._entries.get(key) is not entry:  # dropped by that request's failure
             entry = self._entries.get(key) or self._insert(key)
         task = entry.task if entry.task is not None and entry.task is not earlier else None
-        await asyncio.shield(task or self._start(entry))
+        if task is None:
+            with fresh_reads():  # the task copies the context: an agent refreshes too
+                task = self._start(entry)
+        await asyncio.shield(task)
 
     def invalidate(self, secret_id: str, *, version_stage: str | None = None) -> None:
         """Forget a secret: the next read fetches it (e.g. after rotating it yourself)."""

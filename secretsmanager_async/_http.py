@@ -15,7 +15,9 @@ from ._ids import uuid4
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
-_REDACTED_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+_REDACTED_HEADERS = frozenset(
+    {"authorization", "x-amz-security-token", "x-aws-parameters-secrets-token"}
+)
 
 
 def _headers_repr(headers: Mapping[str, str]) -> str:

@@ -16,6 +16,7 @@ from .. import exceptions as exc
 from .._http import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
+_MAX_CACHED_URLS = 256
 
 
 class AiohttpTransport:
@@ -87,6 +88,8 @@ class AiohttpTransport:
         if target is None:
             url = URL(url_text, encoded=True)
             proxy = _env_proxy(url) if self._trust_env else None
+            if len(self._urls) >= _MAX_CACHED_URLS:  # bounded: agent URLs vary per secret
+                self._urls.clear()
             target = self._urls[url_text] = (url, proxy, self._ssl(url.scheme))
         return target
 
