@@ -94,8 +94,9 @@ class AgentStandIn:
             if (stage is None or stage == name) and (version_id is None or version_id == vid):
                 if stage is None and version_id is None and name != "AWSCURRENT":
                     continue
+                arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
                 body = {
-                    "ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{query['secretId']}-AbCdEf",
+                    "ARN": f"{arn}{query['secretId']}-AbCdEf",
                     "Name": query["secretId"],
                     "VersionId": vid,
                     "SecretString": value,

@@ -27,6 +27,7 @@ from .agent_server import TOKEN_HEADER, AgentStandIn
 
 SSRF = "ssrf-token-123"
 SESSION = "session-token-must-not-leak"
+V0 = "00000000-0000-0000-0000-00000000000a"
 SERVICE_VALUE = {"ARN": "arn", "Name": "direct", "SecretString": "from-service", "VersionId": "v"}
 
 
@@ -122,7 +123,7 @@ async def test_stages_and_version_ids(agent: AgentStandIn, service: ScriptedServ
     assert previous.secret_string == by_id.secret_string == "previous-value"
     assert [q for _, q in agent.requests] == [
         {"secretId": "db", "versionStage": "AWSPREVIOUS"},
-        {"secretId": "db", "versionId": "00000000-0000-0000-0000-00000000000a"},
+        {"secretId": "db", "versionId": V0},
         {"secretId": "db", "versionStage": "AWSPENDING"},
     ]
 
