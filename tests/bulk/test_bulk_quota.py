@@ -197,3 +197,17 @@ async def test_cache_warm_passes_jitter(
     assert result.ok and delays == [1.5]
     assert await cache.get_secret_string(names[0]) == "value-s000"
     assert local.total == 1  # one batch call; the read came from the cache
+
+
+async def test_stubber_answers_bulk_reads() -> None:
+    """The testing kit's Stubber still answers get_secret_values (its batch call options)."""
+    from secretsmanager_async.testing import Stubber
+
+    async with make_client("http://127.0.0.1:9") as c:
+        with Stubber(c) as stub:
+            stub.add_response(
+                "batch_get_secret_value",
+                {"SecretValues": [{"Name": "a", "SecretString": "x"}], "Errors": []},
+            )
+            result = await c.get_secret_values(["a"])
+    assert result["a"].secret_string == "x"
