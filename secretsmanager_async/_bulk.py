@@ -18,10 +18,11 @@ switches the client to single calls for good; this is logged once per client.
 Quotas are per API: BatchGetSecretValue allows 100 requests per second per account and region
 (2,000 secrets), GetSecretValue 10,000. A throttled batch call is therefore not retried: its
 ids are read with GetSecretValue at once, and batch calls pause for this client (0.5 s,
-doubling while they stay throttled, at most 8 s, with jitter), after which the next chunk
-tries the batch call again; a success resets the pause. Ids whose single reads are throttled
-are tried again (through the retry stage, then after a short jittered pause) as long as the
-bulk call keeps making progress: they fail only when no id of the call succeeded for
+doubling while they stay throttled, at most 4 s, with jitter), after which the next chunk
+tries the batch call again; a success resets the pause. Single reads are not retried on
+throttling by the retry stage either (so a start-up storm does not drain the client's retry
+quota): the bulk call tries them again itself, after a jittered pause that starts at 0.1 s and
+doubles up to 1 s, as long as it keeps making progress: they fail only when no id of the call succeeded for
 :data:`THROTTLE_PATIENCE` seconds. When a fleet starts at once this reads at the combined
 quota of both APIs instead of failing starts on the smaller one.
 """
@@ -36,7 +37,7 @@ from collections.abc import Coroutine, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, overload
 
 from ._middleware.retry import classify
-from ._operations import OperationsMixin
+from ._operations import BATCH_GET_SECRET_VALUE, GET_SECRET_VALUE, OperationsMixin
 from .exceptions import (
     MODELED_ERRORS,
     ParamValidationError,
@@ -74,9 +75,9 @@ DEFAULT_MAX_CONCURRENCY = 10
 #: a bulk call gives up on throttled ids after this many seconds without any id succeeding
 THROTTLE_PATIENCE = 10.0
 #: first and longest pause of batch calls after a throttled one (seconds; doubled per throttle)
-BATCH_PAUSE = (0.5, 8.0)
+BATCH_PAUSE = (0.5, 4.0)
 #: first and longest pause before throttled single reads are tried again (full jitter)
-REQUEUE_PAUSE = (0.05, 1.0)
+REQUEUE_PAUSE = (0.05, 0.5)
 
 # Errors that belong to one id (recorded in the result); anything else (a closed client,
 # missing credentials, a bug) would fail every id alike and is raised.
@@ -309,7 +310,6 @@ class _BulkFetch:
 
     async def _batch(self, chunk: tuple[str, ...]) -> tuple[str, ...] | None:
         """One batch call; returns the ids to read singly after throttling, else None."""
-        from ._operations import BATCH_GET_SECRET_VALUE
 
         client = self._client
         try:
@@ -396,8 +396,11 @@ class _BulkFetch:
         """Read one id; False when it was throttled and is worth another try later."""
         try:
             async with self._limit:
-                r = await self._client.get_secret_value(
-                    secret_id=secret_id, version_stage=self._stage
+                r: GetSecretValueResponse = await self._client._invoke(
+                    GET_SECRET_VALUE,
+                    GET_SECRET_VALUE.build_input(secret_id=secret_id, version_stage=self._stage),
+                    # throttled reads come back here at once, paced by this call (see _pause)
+                    max_throttle_attempts=1,
                 )
         except _PER_ID_ERRORS as e:
             if classify(e) == "throttle" and time.monotonic() - self._progress < THROTTLE_PATIENCE:

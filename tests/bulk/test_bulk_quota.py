@@ -97,7 +97,7 @@ async def test_shift_back_within_one_call(
     """Ids throttled on both APIs go back to a batch call once the pause is over."""
     names = _populate(local, 20)
     local.throttle_batch = 1
-    local.throttle_get = 20 * 3  # every single read of the chunk, all three attempts
+    local.throttle_get = 20  # every single read of the chunk (not retried by the stage)
     sleeps: list[float] = []
 
     async def sleep(delay: float) -> None:
@@ -112,16 +112,18 @@ async def test_shift_back_within_one_call(
     ops = [op for op, _ in local.log]
     assert ops[0] == "BatchGetSecretValue" and ops[-1] == "BatchGetSecretValue"
     assert local.counts["BatchGetSecretValue"] == 2
-    assert local.counts["GetSecretValue"] == 60
+    assert local.counts["GetSecretValue"] == 20
 
 
 async def test_throttled_singles_retry_while_the_call_progresses(
     local: LocalSecretsServer, client: SecretsManagerClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Throttled single reads are tried again past the retry stage's attempts, not failed."""
+    """Throttled single reads are tried again by the bulk call, past the stage's attempts."""
     names = _populate(local, 5)
     client._bulk_batch_denied = True  # single reads only
-    local.throttle_get = 5 * 3 * 3  # three full rounds of retry-stage attempts
+    quota = client.middleware["retry"].quota  # type: ignore[attr-defined]
+    before = quota.available
+    local.throttle_get = 5 * 4  # four rounds: more than the retry stage's three attempts
     sleeps: list[float] = []
 
     async def sleep(delay: float) -> None:
@@ -130,9 +132,10 @@ async def test_throttled_singles_retry_while_the_call_progresses(
     monkeypatch.setattr(_bulk, "_sleep", sleep)
     result = await client.get_secret_values(names)
     assert result.ok
-    assert local.counts["GetSecretValue"] == 5 * 3 * 3 + 5
+    assert local.counts["GetSecretValue"] == 5 * 4 + 5
+    assert quota.available == before  # the storm did not drain the retry quota
     first, most = _bulk.REQUEUE_PAUSE
-    assert len(sleeps) == 3
+    assert len(sleeps) == 4
     assert all(0 <= d <= min(most, first * 2**n) for n, d in enumerate(sleeps))
 
 
@@ -148,7 +151,7 @@ async def test_throttled_ids_fail_without_progress(
     assert set(result.errors) == {*names, "missing"}
     error = result.errors[names[0]]
     assert isinstance(error, ServiceError) and error.code == "ThrottlingException"
-    assert local.counts["GetSecretValue"] == 4 * 3  # one round: the stage's three attempts
+    assert local.counts["GetSecretValue"] == 4  # one round, one attempt each
 
 
 async def test_jitter_spreads_the_first_request(
