@@ -18,8 +18,8 @@ with ``__type`` ``ThrottlingException``, and costs no token. N service instances
 its own client, spread over worker processes, all start at the same instant and read the same
 M secrets. Per strategy the run reports the time until every instance is ready, the
 quota-bound optimum (the N x M secrets beyond what the full buckets allow at once, over the
-combined read quota: GetSecretValue plus twenty times BatchGetSecretValue), the throttled requests and the failed starts (an instance with
-any secret missing):
+combined read quota: GetSecretValue plus twenty times BatchGetSecretValue), the throttled
+requests and the failed starts (an instance with any secret missing):
 
 - ``ours``: ``get_secret_values`` with its defaults;
 - ``batch-only``: BatchGetSecretValue chunks of 20, every throttled chunk tried again (after
@@ -125,8 +125,8 @@ def _serve(count: int, scale: float, port_queue: Any, stop: Any) -> None:
             lambda: bench_server.HttpProtocol(handler), "127.0.0.1", 0, backlog=4096
         )
         port_queue.put(srv.sockets[0].getsockname()[1])
-        while not stop.is_set():
-            await asyncio.sleep(0.2)
+        # the stop flag is a multiprocessing Event: wait for it off the loop
+        await asyncio.to_thread(stop.wait)
         srv.close()
 
     asyncio.run(main())

@@ -20,11 +20,11 @@ Quotas are per API: BatchGetSecretValue allows 100 requests per second per accou
 ids are read with GetSecretValue at once, and batch calls pause for this client (0.5 s,
 doubling while they stay throttled, at most 4 s, with jitter), after which the next chunk
 tries the batch call again; a success resets the pause. Single reads are not retried on
-throttling by the retry stage either (so a start-up storm does not drain the client's retry
-quota): the bulk call tries them again itself, after a jittered pause that starts at 0.1 s and
-doubles up to 1 s, as long as it keeps making progress: they fail only when no id of the call succeeded for
-:data:`THROTTLE_PATIENCE` seconds. When a fleet starts at once this reads at the combined
-quota of both APIs instead of failing starts on the smaller one.
+throttling by the retry stage either (a start-up storm must not drain the client's retry
+quota): the bulk call tries them again itself, after a jittered pause starting at 0.05 s and
+doubling up to 0.5 s, as long as it keeps making progress: they fail only when no id of the
+call succeeded for :data:`THROTTLE_PATIENCE` seconds. When a fleet starts at once this reads
+at the combined quota of both APIs instead of failing starts on the smaller one.
 """
 
 from __future__ import annotations
