@@ -36,8 +36,8 @@ import time
 from collections.abc import Coroutine, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, overload
 
-from ._middleware.retry import classify
-from ._operations import BATCH_GET_SECRET_VALUE, GET_SECRET_VALUE, OperationsMixin
+from ._classify import classify
+from ._generated.operations import BATCH_GET_SECRET_VALUE, GET_SECRET_VALUE, OperationsMixin
 from .exceptions import (
     MODELED_ERRORS,
     ParamValidationError,
@@ -48,7 +48,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._models import (
+    from ._generated.models import (
         APIErrorType,
         BatchGetSecretValueResponse,
         GetSecretValueResponse,
@@ -434,7 +434,7 @@ class _BulkFetch:
 
 
 def _as_entry(r: GetSecretValueResponse) -> SecretValueEntry:
-    from ._models import SecretValueEntry
+    from ._generated.models import SecretValueEntry
 
     return SecretValueEntry(
         arn=r.arn,

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .._http import FRESH_READS, HttpRequest, HttpResponse
+from .._protocol.http import FRESH_READS, HttpRequest, HttpResponse
 from ..exceptions import ConfigurationError, ConnectError, TLSError
 from .base import Transport
 

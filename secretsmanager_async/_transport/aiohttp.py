@@ -23,7 +23,7 @@ from yarl import URL
 
 from .. import exceptions as exc
 from .._deadline import DeadlineExpired, within
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
 _MAX_CACHED_URLS = 256
