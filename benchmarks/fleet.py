@@ -318,9 +318,10 @@ def markdown(report: dict[str, Any]) -> str:
         for r in size["runs"]:
             ready, median = r["ready_all"], r["ready_p50"]
             cells = [str(r["instances"]), r["strategy"]]
-            cells += (
-                [f"{ready:.1f} s", f"{ready / opt:.2f}x"] if ready is not None else ["never", "-"]
-            )
+            if ready is None:
+                cells += ["never", "-"]
+            else:  # a fleet the full buckets serve at once has no ratio
+                cells += [f"{ready:.1f} s", f"{ready / opt:.2f}x" if opt > 0 else "-"]
             cells.append(f"{median:.1f} s" if median is not None else "-")
             cells += [str(r["throttled"]), str(r["failed_starts"])]
             lines.append("| " + " | ".join(cells) + " |")
@@ -343,7 +344,8 @@ def chart(report: dict[str, Any], path: Path) -> None:
             run = next((r for r in size["runs"] if r["strategy"] == strategy), None)
             if run is None:
                 continue
-            value = run["ready_all"] / size["optimum"] if run["ready_all"] is not None else 0.0
+            ready = run["ready_all"]
+            value = ready / size["optimum"] if ready is not None and size["optimum"] > 0 else 0.0
             xs.append(i + (s_index - (len(STRATEGIES) - 1) / 2) * width)
             ys.append(value)
             labels.append(
