@@ -8,7 +8,8 @@ Reads are served from memory while an entry is fresh. Around an entry's life:
 - **Stale-if-error.** When a refresh fails with a transient error (throttling, 5xx, network),
   readers keep the last good value for up to ``stale_if_error`` seconds past expiry, while
   further refreshes back off exponentially. Permanent errors (ResourceNotFound, AccessDenied,
-  ...) drop the entry and are raised; an error is never cached as a value.
+  ...) drop the value and are raised to the caller (logged at DEBUG only); they are remembered
+  for ``negative_ttl`` seconds, so a loop reading a missing id does not send a request per read.
 - **Bounded.** At most ``max_size`` entries, least recently read evicted first; background
   tasks are cancelled and awaited by :meth:`SecretCache.close`.
 
@@ -94,37 +95,58 @@ class CacheStats:
     size: int
 
 
+class _Version:
+    """One fetched value and what was derived from it, replaced whole, never changed.
+
+    A reader takes the entry's current ``_Version`` (or the one its request returned) and
+    answers from it alone, so an entry invalidated, cleared, evicted or refreshed while the
+    reader was waiting cannot change what that reader sees.
+    """
+
+    __slots__ = ("parsed", "value")
+
+    def __init__(self, value: _Secret) -> None:
+        self.value = value
+        #: the JSON document, parsed on first use
+        self.parsed: Any = _UNPARSED
+
+    def __repr__(self) -> str:
+        return f"<_Version {self.value.version_id!r}>"
+
+
 class _Entry:
-    """One cached secret version. The value never appears in a repr."""
+    """One cached secret (id, stage). The value never appears in a repr."""
 
     __slots__ = (
+        "error",
+        "error_tb",
+        "error_until",
         "expires_at",
         "failures",
         "key",
-        "parsed",
-        "parsed_from",
         "refresh_at",
         "retry_at",
         "task",
-        "value",
+        "version",
     )
 
     def __init__(self, key: tuple[str, str]) -> None:
         self.key = key
-        self.value: _Secret | None = None
+        self.version: _Version | None = None
         self.expires_at = 0.0
         self.refresh_at = 0.0
         #: no refresh is started before this time (backoff after a transient failure)
         self.retry_at = 0.0
         #: transient failures since the last successful fetch
         self.failures = 0
-        self.task: asyncio.Task[_Secret] | None = None
-        # JSON parsed once per fetched value
-        self.parsed: Any = _UNPARSED
-        self.parsed_from: _Secret | None = None
+        self.task: asyncio.Task[_Version] | None = None
+        #: a permanent error remembered until ``error_until`` (the negative cache)
+        self.error: SecretsManagerError | None = None
+        self.error_tb: TracebackType | None = None
+        self.error_until = 0.0
 
     def __repr__(self) -> str:
-        return f"<_Entry {self.key!r} cached={self.value is not None}>"
+        return f"<_Entry {self.key!r} cached={self.version is not None}>"
 
 
 def _transient(error: BaseException) -> bool:
@@ -155,6 +177,9 @@ class SecretCache:
         fail with transient errors (0: never serve an expired value)
     :param error_backoff: (first, maximum) delay in seconds between refreshes of an entry
         whose refreshes keep failing; doubled each time, with jitter
+    :param negative_ttl: seconds a permanent error (ResourceNotFound, AccessDenied, ...) is
+        remembered and raised again without a request (0: never remembered);
+        :meth:`refresh`, :meth:`invalidate` and ``refresh=True`` forget it
     :param clock: monotonic seconds, injectable for tests
     :param random: a float in [0, 1) for the backoff jitter, injectable for tests
     """
@@ -168,6 +193,7 @@ class SecretCache:
         refresh_ahead: float | None = None,
         stale_if_error: float = 900.0,
         error_backoff: tuple[float, float] = (1.0, 60.0),
+        negative_ttl: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = random.random,
     ) -> None:
@@ -181,6 +207,8 @@ class SecretCache:
             raise ValueError("refresh_ahead must be at least 0 and less than ttl")
         if stale_if_error < 0:
             raise ValueError("stale_if_error must not be negative")
+        if negative_ttl < 0:
+            raise ValueError("negative_ttl must not be negative")
         if not 0 < error_backoff[0] <= error_backoff[1]:
             raise ValueError("error_backoff must be (first, maximum) with 0 < first <= maximum")
         self._client = client
@@ -189,10 +217,11 @@ class SecretCache:
         self.refresh_ahead = refresh_ahead
         self.stale_if_error = stale_if_error
         self._backoff = error_backoff
+        self.negative_ttl = negative_ttl
         self._clock = clock
         self._random = random
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
-        self._tasks: set[asyncio.Task[_Secret]] = set()
+        self._tasks: set[asyncio.Task[_Version]] = set()
         self._closed = False
         self._hits = self._misses = self._refreshes = self._errors = 0
         self._stale_hits = self._evictions = 0
@@ -222,9 +251,7 @@ class SecretCache:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for entry in self._entries.values():
-            entry.value = entry.parsed = entry.parsed_from = None
-        self._entries.clear()
+        self.clear()
 
     @property
     def closed(self) -> bool:
@@ -248,22 +275,21 @@ class SecretCache:
         return len(self._entries)
 
     def __contains__(self, secret_id: object) -> bool:
-        return (secret_id, _CURRENT) in self._entries
+        entry = self._entries.get((secret_id, _CURRENT))  # type: ignore[arg-type]
+        return entry is not None and entry.version is not None
 
     # -- reading -------------------------------------------------------------------------------
 
     async def get_secret_string(self, secret_id: str, *, version_stage: str | None = None) -> str:
         """The secret's string value. Raises TypeError for a binary secret."""
-        value = (await self._get(secret_id, version_stage)).value
-        text = value.secret_string if value is not None else None
+        text = (await self._get(secret_id, version_stage)).value.secret_string
         if text is None:
             raise TypeError(f"secret {secret_id!r} has no SecretString (it is a binary secret)")
         return text
 
     async def get_secret_binary(self, secret_id: str, *, version_stage: str | None = None) -> bytes:
         """The secret's binary value. Raises TypeError for a string secret."""
-        value = (await self._get(secret_id, version_stage)).value
-        data = value.secret_binary if value is not None else None
+        data = (await self._get(secret_id, version_stage)).value.secret_binary
         if data is None:
             raise TypeError(f"secret {secret_id!r} has no SecretBinary (it is a string secret)")
         return data
@@ -276,12 +302,10 @@ class SecretCache:
         Parsed once per fetched value; each call returns its own copy of a dict or list, so
         a caller cannot change what the next caller gets.
         """
-        entry = await self._get(secret_id, version_stage)
-        value = entry.value
-        if entry.parsed_from is value and entry.parsed is not _UNPARSED:
-            parsed = entry.parsed
-        else:
-            text = value.secret_string if value is not None else None
+        version = await self._get(secret_id, version_stage)
+        parsed = version.parsed
+        if parsed is _UNPARSED:
+            text = version.value.secret_string
             if text is None:
                 raise TypeError(f"secret {secret_id!r} has no SecretString (it is binary)")
             try:
@@ -291,7 +315,7 @@ class SecretCache:
                 raise ValueError(
                     f"secret {secret_id!r} is not valid JSON (line {e.lineno}, column {e.colno})"
                 ) from None
-            entry.parsed, entry.parsed_from = parsed, value
+            version.parsed = parsed
         if key is not None:
             if not isinstance(parsed, dict):
                 raise TypeError(f"secret {secret_id!r} is not a JSON object")
@@ -301,51 +325,61 @@ class SecretCache:
                 raise KeyError(key) from None
         return copy.deepcopy(parsed) if isinstance(parsed, (dict, list)) else parsed
 
-    async def _get(self, secret_id: str, version_stage: str | None) -> _Entry:
+    async def _get(self, secret_id: str, version_stage: str | None) -> _Version:
         if self._closed:
             raise ClientClosedError("the SecretCache is closed")
         key = (secret_id, version_stage or _CURRENT)
         entry = self._entries.get(key)
-        if entry is not None and entry.value is not None:
-            now = self._clock()
-            if now < entry.expires_at:
-                self._entries.move_to_end(key)
-                self._hits += 1
-                if now >= entry.refresh_at and entry.task is None and now >= entry.retry_at:
-                    self._start(entry)
-                return entry
-            if entry.failures and now < entry.expires_at + self.stale_if_error:
-                # refreshes are failing transiently: keep serving the last good value
-                self._entries.move_to_end(key)
-                self._hits += 1
-                self._stale_hits += 1
-                if entry.task is None and now >= entry.retry_at:
-                    self._start(entry)
-                return entry
-        elif entry is None:
-            entry = self._insert(key)
-        else:
+        now = self._clock()
+        if entry is not None:
+            version = entry.version
+            if version is not None:
+                if now < entry.expires_at:
+                    self._entries.move_to_end(key)
+                    self._hits += 1
+                    if now >= entry.refresh_at and entry.task is None and now >= entry.retry_at:
+                        self._start(entry)
+                    return version
+                if entry.failures and now < entry.expires_at + self.stale_if_error:
+                    # refreshes are failing transiently: keep serving the last good value
+                    self._entries.move_to_end(key)
+                    self._hits += 1
+                    self._stale_hits += 1
+                    if entry.task is None and now >= entry.retry_at:
+                        self._start(entry)
+                    return version
+            elif entry.error is not None and entry.task is None:
+                if now < entry.error_until:
+                    # the negative cache: a permanent error is answered from memory for a while
+                    self._entries.move_to_end(key)
+                    self._hits += 1
+                    # as asyncio's futures do: the original traceback, not one growing per read
+                    raise entry.error.with_traceback(entry.error_tb)
+                entry.error = None
             self._entries.move_to_end(key)
+        else:
+            entry = self._insert(key)
         self._misses += 1
+        held = entry.version
         task = entry.task or self._start(entry)
         try:
             # shielded: a reader that is cancelled must not cancel the request other readers
             # share; close() cancels the request itself
-            await asyncio.shield(task)
+            return await asyncio.shield(task)
         except asyncio.CancelledError:
             if task.cancelled() and self._closed:
                 raise ClientClosedError("the SecretCache was closed during the read") from None
             raise
         except Exception as e:
             if (
-                entry.value is not None
+                held is not None
+                and entry.version is held
                 and _transient(e)
                 and self._clock() < entry.expires_at + self.stale_if_error
             ):
                 self._stale_hits += 1
-                return entry
+                return held
             raise
-        return entry
 
     # -- fetching ------------------------------------------------------------------------------
 
@@ -354,27 +388,27 @@ class SecretCache:
         while len(self._entries) > self.max_size:
             _, old = self._entries.popitem(last=False)
             # a request in flight for it still answers its readers; it is just not kept
-            old.value = old.parsed = old.parsed_from = None
+            old.version = old.error = None
             self._evictions += 1
         return entry
 
-    def _start(self, entry: _Entry) -> asyncio.Task[_Secret]:
+    def _start(self, entry: _Entry) -> asyncio.Task[_Version]:
         task = asyncio.ensure_future(self._fetch(entry))
         entry.task = task
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
         return task
 
-    def _task_done(self, task: asyncio.Task[_Secret]) -> None:
+    def _task_done(self, task: asyncio.Task[_Version]) -> None:
         self._tasks.discard(task)
         if not task.cancelled():
             # a background refresh may fail with nobody awaiting it; it is counted and
             # logged already, so mark the exception as seen
             task.exception()
 
-    async def _fetch(self, entry: _Entry) -> _Secret:
+    async def _fetch(self, entry: _Entry) -> _Version:
         secret_id, stage = entry.key
-        if entry.value is not None:
+        if entry.version is not None:
             self._refreshes += 1
         try:
             value: _Secret = await self._client.get_secret_value(
@@ -389,25 +423,27 @@ class SecretCache:
             entry.task = None
             raise
         entry.task = None
-        self._store(entry, value)
-        return value
+        return self._store(entry, value)
 
-    def _store(self, entry: _Entry, value: _Secret) -> None:
+    def _store(self, entry: _Entry, value: _Secret) -> _Version:
         now = self._clock()
-        entry.value = value
+        version = _Version(value)
+        if self._entries.get(entry.key) is entry:
+            # an entry dropped meanwhile (invalidated, cleared, evicted) keeps nothing; the
+            # readers of this request still get the value it returned
+            entry.version = version
+            entry.error = None
         entry.expires_at = now + self.ttl
         entry.refresh_at = entry.expires_at - self.refresh_ahead
         entry.retry_at = 0.0
         entry.failures = 0
+        return version
 
     def _failed(self, entry: _Entry, error: Exception) -> None:
         now = self._clock()
         secret_id, stage = entry.key
-        if (
-            entry.value is not None
-            and _transient(error)
-            and now < entry.expires_at + self.stale_if_error
-        ):
+        transient = _transient(error)
+        if entry.version is not None and transient and now < entry.expires_at + self.stale_if_error:
             entry.failures += 1
             first, most = self._backoff
             delay = min(most, first * 2 ** (entry.failures - 1))
@@ -422,12 +458,25 @@ class SecretCache:
                 entry.retry_at - now,
             )
             return
-        # permanent, past the grace period, or nothing to fall back on: forget the entry so
-        # the next read asks again and the error reaches the caller
+        entry.version = None
         if self._entries.get(entry.key) is entry:
-            del self._entries[entry.key]
-        entry.value = entry.parsed = entry.parsed_from = None
-        logger.warning("fetching secret %r (%s) failed with %s", secret_id, stage, _describe(error))
+            if not transient and self.negative_ttl > 0 and isinstance(error, SecretsManagerError):
+                # remembered briefly, so a loop over a missing id does not hammer the service
+                entry.error, entry.error_tb = error, error.__traceback__
+                entry.error_until = now + self.negative_ttl
+            else:
+                # past the grace period, or nothing to fall back on: the next read asks again
+                del self._entries[entry.key]
+        if transient:
+            logger.warning(
+                "fetching secret %r (%s) failed with %s", secret_id, stage, _describe(error)
+            )
+        else:
+            # a permanent error (not found, access denied, ...) is the caller's to handle:
+            # it is raised to every reader, and logged here only for debugging
+            logger.debug(
+                "fetching secret %r (%s) failed with %s", secret_id, stage, _describe(error)
+            )
 
     # -- control -------------------------------------------------------------------------------
 
@@ -435,12 +484,14 @@ class SecretCache:
         """Fetch the secret now, whatever its age; raises the error if the fetch fails.
 
         A request already in flight (sent before this call) is waited for and followed by a
-        new one, so the value cached afterwards was read after the call.
+        new one, so the value cached afterwards was read after the call. A remembered
+        permanent error is forgotten first.
         """
         if self._closed:
             raise ClientClosedError("the SecretCache is closed")
         key = (secret_id, version_stage or _CURRENT)
         entry = self._entries.get(key) or self._insert(key)
+        entry.error = None
         earlier = entry.task
         if earlier is not None:
             await asyncio.wait([earlier])
@@ -450,15 +501,15 @@ class SecretCache:
         await asyncio.shield(task or self._start(entry))
 
     def invalidate(self, secret_id: str, *, version_stage: str | None = None) -> None:
-        """Forget a secret: the next read fetches it (e.g. after rotating it yourself)."""
+        """Forget a secret (and a remembered error): the next read fetches it."""
         entry = self._entries.pop((secret_id, version_stage or _CURRENT), None)
         if entry is not None:
-            entry.value = entry.parsed = entry.parsed_from = None
+            entry.version = entry.error = None
 
     def clear(self) -> None:
         """Forget every secret."""
         for entry in self._entries.values():
-            entry.value = entry.parsed = entry.parsed_from = None
+            entry.version = entry.error = None
         self._entries.clear()
 
     async def warm(

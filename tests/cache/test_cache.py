@@ -155,10 +155,10 @@ async def test_stale_if_error_with_backoff_then_raise_after_grace(
 @pytest.mark.parametrize(
     ("fault", "code"), [("notfound", "ResourceNotFoundException"), ("denied", "AccessDenied")]
 )
-async def test_permanent_errors_are_raised_and_not_cached(
+async def test_permanent_errors_are_raised_remembered_briefly_and_not_served(
     server: LocalSecretsServer, sm: SecretsManagerClient, clock: FakeClock, fault: str, code: str
 ) -> None:
-    """A permanent refresh error drops the entry; every later read asks again and raises."""
+    """A permanent refresh error drops the value; it is raised again from memory for 5 s."""
     async with SecretCache(sm, ttl=10, refresh_ahead=5, clock=clock) as cache:
         await cache.get_secret_string("s04")
         server.fail["s04"] = fault
@@ -166,25 +166,75 @@ async def test_permanent_errors_are_raised_and_not_cached(
         assert await cache.get_secret_string("s04") == "value-04"  # refresh-ahead, at once
         await settle(cache)
         assert "s04" not in cache
-        for expected_total in (3, 4):
+        for _ in range(3):
             with pytest.raises(ServiceError, match=code):
                 await cache.get_secret_string("s04")
-            assert server.total == expected_total  # not cached: each read asks again
+        assert server.total == 2  # remembered: no request per read
+        clock.advance(5)
+        with pytest.raises(ServiceError, match=code):
+            await cache.get_secret_string("s04")
+        assert server.total == 3  # forgotten after negative_ttl: asked again
         server.fail.clear()
+        with pytest.raises(ServiceError, match=code):
+            await cache.get_secret_string("s04")
+        await cache.refresh("s04")
         assert await cache.get_secret_string("s04") == "value-04"
+        assert server.total == 4
 
 
-async def test_missing_secret_is_not_negatively_cached(
+async def test_missing_id_five_reads_one_request_debug_log_only(
+    server: LocalSecretsServer,
+    sm: SecretsManagerClient,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """5 reads of a missing id: one request, one DEBUG line, no WARNING; refresh() asks again."""
+    caplog.set_level(logging.DEBUG, logger="secretsmanager_async.cache")
+    async with SecretCache(sm, clock=clock) as cache:
+        errors = []
+        for _ in range(5):
+            with pytest.raises(ResourceNotFoundException) as info:
+                await cache.get_secret_string("nope")
+            errors.append(info.value)
+        assert server.total == 1
+        # the same error each time, its traceback not growing with every read
+        assert len({id(e) for e in errors}) == 1
+        depth = len(list(_frames(errors[-1].__traceback__)))
+        with pytest.raises(ResourceNotFoundException) as info:
+            await cache.get_secret_string("nope")
+        assert len(list(_frames(info.value.__traceback__))) == depth
+        server.add("nope", "now it exists")
+        with pytest.raises(ResourceNotFoundException):
+            await cache.get_secret_string("nope")  # still remembered
+        await cache.refresh("nope")
+        assert await cache.get_secret_string("nope") == "now it exists"
+        assert server.total == 2
+    levels = [r.levelno for r in caplog.records]
+    assert levels == [logging.DEBUG]
+
+
+async def test_negative_cache_can_be_turned_off_and_invalidated(
     server: LocalSecretsServer, sm: SecretsManagerClient
 ) -> None:
-    """Reading a secret that does not exist raises, and the next read asks again."""
-    async with SecretCache(sm) as cache:
+    """negative_ttl=0 asks on every read; invalidate() forgets a remembered error."""
+    async with SecretCache(sm, negative_ttl=0) as cache:
         for n in (1, 2):
             with pytest.raises(ResourceNotFoundException):
                 await cache.get_secret_string("nope")
             assert server.total == n
-        server.add("nope", "now it exists")
-        assert await cache.get_secret_string("nope") == "now it exists"
+    async with SecretCache(sm) as cache:
+        with pytest.raises(ResourceNotFoundException):
+            await cache.get_secret_string("nope")
+        cache.invalidate("nope")
+        with pytest.raises(ResourceNotFoundException):
+            await cache.get_secret_string("nope")
+        assert server.total == 4
+
+
+def _frames(tb: object) -> object:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next  # type: ignore[attr-defined]
 
 
 async def test_lru_eviction_at_max_size(
