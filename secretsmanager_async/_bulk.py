@@ -19,6 +19,7 @@ switches the client to single calls for good; this is logged once per client.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Coroutine, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, overload
@@ -68,13 +69,14 @@ class BulkResult:
     error; iteration yields the requested ids in order.
     """
 
-    __slots__ = ("errors", "ids", "values")
+    __slots__ = ("errors", "ids", "requests", "values")
 
     def __init__(
         self,
         ids: tuple[str, ...],
         values: dict[str, SecretValueEntry],
         errors: dict[str, SecretsManagerError],
+        requests: dict[str, int] | None = None,
     ) -> None:
         #: the requested ids, de-duplicated, in the caller's order
         self.ids = ids
@@ -82,6 +84,8 @@ class BulkResult:
         self.values = values
         #: id -> the typed error that id failed with, in the caller's order
         self.errors = errors
+        #: calls sent, by operation name (BatchGetSecretValue, GetSecretValue)
+        self.requests = requests or {}
 
     def __repr__(self) -> str:
         # counts only: values are secrets, and even error messages stay out of reprs
@@ -168,6 +172,7 @@ class BulkMixin(OperationsMixin):
             ids,
             {i: values[i] for i in ids if i in values},
             {i: errors[i] for i in ids if i in errors and i not in values},
+            dict(run.requests),
         )
 
 
@@ -207,7 +212,7 @@ def _matches_partial_arn(requested: str, arn: str) -> bool:
 class _BulkFetch:
     """The state of one ``get_secret_values`` call."""
 
-    __slots__ = ("_client", "_limit", "_stage", "errors", "values")
+    __slots__ = ("_client", "_limit", "_stage", "errors", "requests", "values")
 
     def __init__(self, client: BulkMixin, version_stage: str | None, limit: int) -> None:
         self._client = client
@@ -215,6 +220,7 @@ class _BulkFetch:
         self._limit = asyncio.Semaphore(limit)
         self.values: dict[str, SecretValueEntry] = {}
         self.errors: dict[str, SecretsManagerError] = {}
+        self.requests: collections.Counter[str] = collections.Counter()
 
     async def chunk(self, chunk: tuple[str, ...]) -> None:
         client = self._client
@@ -223,6 +229,7 @@ class _BulkFetch:
             return
         try:
             async with self._limit:
+                self.requests["BatchGetSecretValue"] += 1
                 response = await client.batch_get_secret_value(secret_id_list=list(chunk))
         except ServiceError as e:
             if e.code == "AccessDeniedException":
@@ -288,6 +295,7 @@ class _BulkFetch:
     async def one(self, secret_id: str) -> None:
         try:
             async with self._limit:
+                self.requests["GetSecretValue"] += 1
                 r = await self._client.get_secret_value(
                     secret_id=secret_id, version_stage=self._stage
                 )

@@ -57,8 +57,8 @@ async def test_single_flight_10000_reads_of_50_secrets(
 async def test_fresh_hits_then_one_fetch_after_expiry(
     server: LocalSecretsServer, sm: SecretsManagerClient, clock: FakeClock
 ) -> None:
-    """Within ttl reads are hits; after it one read fetches the rotated value."""
-    async with SecretCache(sm, ttl=60, refresh_ahead=0, clock=clock) as cache:
+    """Within ttl reads are hits; after it a version check finds the new version and reads it."""
+    async with SecretCache(sm, ttl=60, refresh_ahead=0, ttl_jitter=0, clock=clock) as cache:
         assert await cache.get_secret_string("s01") == "value-01"
         clock.advance(59.9)
         server.rotate("s01", "rotated")
@@ -66,15 +66,16 @@ async def test_fresh_hits_then_one_fetch_after_expiry(
         assert server.counts["GetSecretValue"] == 1
         clock.advance(0.2)
         assert await cache.get_secret_string("s01") == "rotated"
-        assert server.counts["GetSecretValue"] == 2
+        assert server.counts == {"GetSecretValue": 2, "DescribeSecret": 1}
         assert (cache.stats.hits, cache.stats.misses, cache.stats.refreshes) == (1, 2, 1)
+        assert cache.stats.requests == server.counts and cache.stats.changes == 1
 
 
 async def test_refresh_ahead_serves_at_once_and_refreshes_in_background(
     server: LocalSecretsServer, sm: SecretsManagerClient, clock: FakeClock
 ) -> None:
     """A read in the last 20 s of a 100 s ttl returns at once and starts one refresh."""
-    async with SecretCache(sm, ttl=100, refresh_ahead=20, clock=clock) as cache:
+    async with SecretCache(sm, ttl=100, refresh_ahead=20, ttl_jitter=0, clock=clock) as cache:
         await cache.get_secret_string("s02")
         clock.advance(79)
         await cache.get_secret_string("s02")
@@ -86,19 +87,21 @@ async def test_refresh_ahead_serves_at_once_and_refreshes_in_background(
             # the current value, without waiting for the request held at the server
             got = await asyncio.wait_for(cache.get_secret_string("s02"), 1)
             assert got == "value-02"
-        await arrived(server, 2)
+        await arrived(server, 1 + 1)  # the DescribeSecret, held at the gate
         assert len(cache._tasks) == 1
         server.gate.set()
         await settle(cache)
         assert await cache.get_secret_string("s02") == "rotated"
-        assert server.total == 2 and cache.stats.refreshes == 1
+        assert server.counts == {"GetSecretValue": 2, "DescribeSecret": 1}
+        assert cache.stats.refreshes == 1
         clock.advance(79)  # t = 160: the refreshed entry's window opens at 81 + 80 = 161
         await cache.get_secret_string("s02")
-        assert server.total == 2 and not cache._tasks
+        assert server.total == 3 and not cache._tasks
         clock.advance(2)
         await cache.get_secret_string("s02")
         await settle(cache)
-        assert server.total == 3
+        # unchanged: renewed by one DescribeSecret, the value not read again
+        assert server.counts == {"GetSecretValue": 2, "DescribeSecret": 2}
 
 
 @pytest.mark.parametrize(
@@ -166,20 +169,20 @@ async def test_permanent_errors_are_raised_remembered_briefly_and_not_served(
         assert await cache.get_secret_string("s04") == "value-04"  # refresh-ahead, at once
         await settle(cache)
         assert "s04" not in cache
+        sent = server.total
         for _ in range(3):
             with pytest.raises(ServiceError, match=code):
                 await cache.get_secret_string("s04")
-        assert server.total == 2  # remembered: no request per read
+        assert server.total == sent  # remembered: no request per read
         clock.advance(5)
         with pytest.raises(ServiceError, match=code):
             await cache.get_secret_string("s04")
-        assert server.total == 3  # forgotten after negative_ttl: asked again
+        assert server.total == sent + 1  # forgotten after negative_ttl: asked again
         server.fail.clear()
         with pytest.raises(ServiceError, match=code):
             await cache.get_secret_string("s04")
-        await cache.refresh("s04")
-        assert await cache.get_secret_string("s04") == "value-04"
-        assert server.total == 4
+        assert await cache.get_secret_string("s04", refresh=True) == "value-04"
+        assert server.total == sent + 2
 
 
 async def test_missing_id_five_reads_one_request_debug_log_only(
