@@ -117,6 +117,7 @@ if TYPE_CHECKING:
         ValidationErrorsEntry,
     )
     from ._paginators import Paginator
+    from ._typed import Secret
 
 __all__ = [
     "APIErrorType",
@@ -206,6 +207,7 @@ __all__ = [
     "RotateSecretRequest",
     "RotateSecretResponse",
     "RotationRulesType",
+    "Secret",
     "SecretCache",
     "SecretListEntry",
     "SecretValueEntry",
@@ -237,6 +239,7 @@ _ELSEWHERE = {
     "BulkResult": "._bulk",
     "CacheStats": "._cache",
     "Paginator": "._paginators",
+    "Secret": "._typed",
     "SecretCache": "._cache",
 }
 

@@ -39,7 +39,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import attrs
 
@@ -57,6 +57,7 @@ __all__ = ["CacheStats", "SecretCache"]
 logger = logging.getLogger("secretsmanager_async.cache")
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+T = TypeVar("T")
 
 _CURRENT = "AWSCURRENT"
 _UNPARSED: Any = object()
@@ -130,12 +131,14 @@ class _Version:
     reader was waiting cannot change what that reader sees.
     """
 
-    __slots__ = ("parsed", "value")
+    __slots__ = ("models", "parsed", "value")
 
     def __init__(self, value: _Secret) -> None:
         self.value = value
         #: the JSON document, parsed on first use
         self.parsed: Any = _UNPARSED
+        #: (type, key) -> the document (or its member key) structured as that type
+        self.models: dict[tuple[Any, str | None], Any] = {}
 
     def __repr__(self) -> str:
         return f"<_Version {self.value.version_id!r}>"
@@ -390,27 +393,68 @@ class SecretCache:
         a caller cannot change what the next caller gets.
         """
         version = await self._get(secret_id, version_stage, refresh)
+        parsed = self._member(secret_id, self._parsed(secret_id, version), key)
+        return copy.deepcopy(parsed) if isinstance(parsed, (dict, list)) else parsed
+
+    async def get_secret_model(
+        self,
+        secret_id: str,
+        type_: type[T],
+        *,
+        key: str | None = None,
+        version_stage: str | None = None,
+        refresh: bool = False,
+    ) -> T:
+        """The JSON secret (or its member ``key``) as a ``type_``: attrs class, dataclass,
+        TypedDict, or anything cattrs can build; :class:`~secretsmanager_async.Secret` fields
+        keep values out of reprs.
+
+        Built once per version and type; a dict or list result is copied for each caller,
+        other objects are shared (prefer frozen classes). A secret that does not fit raises
+        ValueError naming the secret and each bad field, never a value.
+        """
+        version = await self._get(secret_id, version_stage, refresh)
+        model_key = (type_, key)
+        model: T | None = version.models.get(model_key, _UNPARSED)
+        if model is _UNPARSED:
+            from ._typed import structure
+
+            document = self._member(secret_id, self._parsed(secret_id, version), key)
+            model = version.models[model_key] = structure(secret_id, document, type_)
+        if isinstance(model, (dict, list)):
+            return cast(T, copy.deepcopy(model))
+        return cast(T, model)
+
+    @staticmethod
+    def _parsed(secret_id: str, version: _Version) -> Any:
         parsed = version.parsed
         if parsed is _UNPARSED:
             text = version.value.secret_string
             if text is None:
                 raise TypeError(f"secret {secret_id!r} has no SecretString (it is binary)")
+            where = None
             try:
                 parsed = json.loads(text)
             except json.JSONDecodeError as e:
-                # the exception holds the whole document: keep it out of the traceback
+                where = (e.lineno, e.colno)
+            if where is not None:
+                # raised outside the except block: the decode error holds the whole document,
+                # and would otherwise stay reachable as __context__
                 raise ValueError(
-                    f"secret {secret_id!r} is not valid JSON (line {e.lineno}, column {e.colno})"
-                ) from None
+                    f"secret {secret_id!r} is not valid JSON (line {where[0]}, column {where[1]})"
+                )
             version.parsed = parsed
-        if key is not None:
-            if not isinstance(parsed, dict):
-                raise TypeError(f"secret {secret_id!r} is not a JSON object")
-            try:
-                parsed = parsed[key]
-            except KeyError:
-                raise KeyError(key) from None
-        return copy.deepcopy(parsed) if isinstance(parsed, (dict, list)) else parsed
+        return parsed
+
+    @staticmethod
+    def _member(secret_id: str, parsed: Any, key: str | None) -> Any:
+        if key is None:
+            return parsed
+        if not isinstance(parsed, dict):
+            raise TypeError(f"secret {secret_id!r} is not a JSON object")
+        if key not in parsed:
+            raise KeyError(key)
+        return parsed[key]
 
     async def _get(self, secret_id: str, version_stage: str | None, refresh: bool) -> _Version:
         if self._closed:
