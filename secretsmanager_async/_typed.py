@@ -72,9 +72,8 @@ class Secret(Generic[T]):
         return core_schema.no_info_after_validator_function(
             cls,
             inner,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda v: v.get() if isinstance(v, Secret) else v, when_used="json"
-            ),
+            # dumped to JSON redacted, as pydantic's own SecretStr is
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"),
         )
 
 
