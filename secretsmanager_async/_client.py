@@ -158,6 +158,21 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         """True once :meth:`close` was called."""
         return self._state is _State.CLOSED
 
+    def _forget_pool(self) -> None:
+        """Drop the connection pool unclosed, to be set up again by the next call.
+
+        For a forked child (``secretsmanager_async.sync``): the pool's sockets and its loop
+        belong to the parent, so closing them here would break the parent's connections.
+        """
+        if self._owns_transport and self._transport is not None:
+            _FORGOTTEN.append(self._transport)  # kept alive: never finalised in this process
+            self._transport = None
+        self._closers = []
+        self._setup_lock = None
+        self._ready = False
+        if self._state is _State.OPENED:
+            self._state = _State.UNOPENED
+
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         transport = getattr(self, "_transport", None)
         if (
@@ -327,6 +342,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 f"{request.context.operation} did not finish within {timeout} s "
                 f"({request.context.attempts} attempt(s))"
             ) from e
+
+
+_FORGOTTEN: list[Transport] = []
 
 
 class _Static:

@@ -48,6 +48,8 @@ class SharedFiles:
     credentials_profiles: Mapping[str, Section] = attrs.field(repr=False)
     #: services section name -> service key -> settings
     services: Mapping[str, Mapping[str, Mapping[str, str]]] = attrs.field(repr=False)
+    #: sso-session section name -> keys (IAM Identity Center sign-in settings)
+    sso_sessions: Mapping[str, Section] = attrs.field(repr=False, factory=dict)
 
     def profile_names(self) -> frozenset[str]:
         """Every profile defined in either file."""
@@ -134,6 +136,7 @@ def _parse_files(config_path: str, credentials_path: str) -> SharedFiles:
     profiles: dict[str, Section] = {}
     explicit_default: Section | None = None
     services: dict[str, Mapping[str, Mapping[str, str]]] = {}
+    sso_sessions: dict[str, Section] = {}
     for name, values in config_sections.items():
         if name == "default":
             profiles.setdefault("default", values)
@@ -150,6 +153,8 @@ def _parse_files(config_path: str, credentials_path: str) -> SharedFiles:
                 profiles[rest] = values
         elif kind == "services":
             services[rest] = {k: v for k, v in values.items() if not isinstance(v, str)}
+        elif kind == "sso-session":
+            sso_sessions[rest] = values
     if explicit_default is not None:
         profiles["default"] = explicit_default
     return SharedFiles(
@@ -158,6 +163,7 @@ def _parse_files(config_path: str, credentials_path: str) -> SharedFiles:
         config_profiles=profiles,
         credentials_profiles=credentials_sections,
         services=services,
+        sso_sessions=sso_sessions,
     )
 
 

@@ -5,9 +5,10 @@ Within the profile, the first match wins, as in botocore:
 1. ``role_arn`` with ``source_profile`` or ``credential_source`` -> STS AssumeRole with the
    source's credentials (source profiles chain, cycles are refused);
 2. ``role_arn`` with ``web_identity_token_file`` -> AssumeRoleWithWebIdentity;
-3. ``aws_access_key_id`` / ``aws_secret_access_key`` from the credentials file;
-4. ``credential_process``;
-5. the same static keys from the config file.
+3. ``sso_session`` or ``sso_start_url`` -> IAM Identity Center role credentials (``sso.py``);
+4. ``aws_access_key_id`` / ``aws_secret_access_key`` from the credentials file;
+5. ``credential_process``;
+6. the same static keys from the config file.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class SharedFilesProvider:
         self._profile = profile
         self._environ = environ
         self._now = now
+        self._sso_providers: dict[str, CredentialsProvider] = {}
 
     def __repr__(self) -> str:
         return f"SharedFilesProvider(profile={self._profile!r})"
@@ -106,6 +108,10 @@ class SharedFilesProvider:
                 environ=env,
                 now=self._now,
             )
+        from .sso import is_sso_profile
+
+        if is_sso_profile(profile):
+            return await self._sso(files, name, profile).load()
         from_credentials_file = _static(files.credentials_profiles.get(name))
         if from_credentials_file is not None:
             return from_credentials_file
@@ -115,6 +121,25 @@ class SharedFilesProvider:
 
             return await run_credential_process(process)
         return _static(files.config_profiles.get(name))
+
+    def _sso(self, files: SharedFiles, name: str, profile: Profile) -> CredentialsProvider:
+        # one provider per profile, so its refresh throttle and lock outlive a single load
+        provider = self._sso_providers.get(name)
+        if provider is None:
+            from .sso import SsoProvider
+
+            session_name = _get(profile, "sso_session")
+            services_name = _get(profile, "services")
+            provider = self._sso_providers[name] = SsoProvider(
+                self._http,
+                profile_name=name,
+                profile=profile,
+                sso_session=files.sso_sessions.get(session_name) if session_name else None,
+                services=files.services.get(services_name, {}) if services_name else {},
+                environ=self._env(),
+                now=self._now,
+            )
+        return provider
 
     async def _assume_role(
         self,

@@ -130,3 +130,35 @@ def test_secret_wrapper_copies_and_compares() -> None:
     assert copy.copy(s).get() == ["token"] and copy.deepcopy(s).get() == ["token"]
     assert repr(s) == "Secret('**********')" and str(s) == "**********"
     assert f"{s:>20}" == "**********" and s != "token"
+
+
+def test_sync_cache_models_refresh_and_on_change(moto_url: str) -> None:
+    """The sync facade offers get_secret_model, refresh=True and on_change too."""
+    import uuid
+
+    from secretsmanager_async import Credentials
+    from secretsmanager_async.sync import SecretCache as SyncCache
+    from secretsmanager_async.sync import SecretsManagerClient as SyncClient
+
+    name = f"sync-model/{uuid.uuid4().hex[:8]}"
+    with SyncClient(
+        region="us-east-1", endpoint_url=moto_url, credentials=Credentials("AKID", "s")
+    ) as client:
+        client.create_secret(name=name, secret_string='{"user": "a", "password": "p1"}')
+        heard: list[str | None] = []
+        with SyncCache(client, min_refresh_interval=0) as cache:
+            cache.on_change(lambda secret_id, old, new: heard.append(new))
+            creds = cache.get_secret_model(name, DbCredsTD2)
+            assert creds == {"user": "a", "password": "p1"}
+            new = client.put_secret_value(
+                secret_id=name, secret_string='{"user": "a", "password": "p2"}'
+            ).version_id
+            assert cache.get_secret_json(name, "password", refresh=True) == "p2"
+            assert heard == [new]
+
+
+class DbCredsTD2(TypedDict):
+    """Two string fields."""
+
+    user: str
+    password: str

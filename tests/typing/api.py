@@ -67,3 +67,19 @@ async def usage() -> None:
         bulk: BulkResult = await client.get_secret_values(["a", "b"])
         cache: SecretCache = SecretCache(client)
         del text, blob, created, attempts, tag_status, entries, bulk, name, cache
+
+
+def sync_usage() -> None:
+    from secretsmanager_async import sync
+
+    with sync.SecretsManagerClient(region="us-east-1") as client:
+        value: GetSecretValueResponse = client.get_secret_value(secret_id="x")
+        text: str | None = value.secret_string
+        client.create_secret(name="n", secret_string="s", tags=[Tag(key="k", value="v")])
+        for entry in client.paginate_list_secrets(max_items=10).items():
+            name: str | None = entry.name
+        bulk: BulkResult = client.get_secret_values(["a", "b"])
+        with sync.SecretCache(client, ttl=60) as cache:
+            password: str = cache.get_secret_string("db")
+            doc: object = cache.get_secret_json("db")
+        del text, name, bulk, password, doc
