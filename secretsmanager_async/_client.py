@@ -217,6 +217,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     async def _setup(self) -> None:
         profile_settings = await _load_profile_settings(self._config)
+        # only a profile given to us (not AWS_PROFILE) skips the environment keys, as in botocore
+        explicit_profile = self._config.profile
         config = self._config.resolve(os.environ, profile_settings)
         if not config.region:
             raise ConfigurationError(
@@ -252,11 +254,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self.middleware.terminal = self._transport.send
 
         self._signing.region = config.region
-        self._signing.credentials = await self._credentials_source(config)
+        self._signing.credentials = await self._credentials_source(config, explicit_profile)
         self._user_agent = _user_agent(config.user_agent_suffix)
 
     async def _credentials_source(
-        self, config: ClientConfig
+        self, config: ClientConfig, explicit_profile: str | None
     ) -> Callable[[], Awaitable[Credentials]]:
         from ._credentials.refresh import RefreshingCredentials
 
@@ -279,7 +281,16 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 else None
             )
             self._closers.append(http.aclose)
-            provider = default_chain(profile=config.profile, http=http)
+            chain = default_chain(
+                profile=explicit_profile,
+                http=http,
+                region=config.region,
+                process_timeout=config.credential_process_timeout,
+                process_max_bytes=config.credential_process_max_bytes,
+            )
+            # closed first (closers run in order): a running credential_process is killed
+            self._closers.insert(0, chain.aclose)
+            provider = chain
         refreshing = RefreshingCredentials(provider)
         self._closers.append(refreshing.aclose)
         return refreshing.get
@@ -362,8 +373,8 @@ async def _load_profile_settings(config: ClientConfig) -> dict[str, Any]:
     from ._profiles import aload_profile_settings
 
     settings = await aload_profile_settings(config.profile)
-    if settings.ignore_configured_endpoint_urls:
-        settings = attrs.evolve(settings, endpoint_url=None)
+    # endpoint_url stays: ClientConfig.resolve applies ignore_configured_endpoint_urls (the
+    # environment variable may override the profile's flag)
     return attrs.asdict(settings)
 
 

@@ -24,6 +24,9 @@ class ClientConfig:
     - ``region``: AWS region (``AWS_REGION``, ``AWS_DEFAULT_REGION``, profile ``region``); required.
     - ``endpoint_url``: a custom endpoint (``AWS_ENDPOINT_URL_SECRETS_MANAGER``,
       ``AWS_ENDPOINT_URL``, the profile's ``services`` section); default: from the endpoint rules.
+    - ``ignore_configured_endpoint_urls``: ignore endpoint URLs from the environment and the
+      shared config, keeping an explicit ``endpoint_url`` (``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``,
+      profile ``ignore_configured_endpoint_urls``); default False.
     - ``use_fips`` / ``use_dualstack``: FIPS / dual-stack endpoints (``AWS_USE_FIPS_ENDPOINT``,
       ``AWS_USE_DUALSTACK_ENDPOINT``); default False.
     - ``retry_mode``: ``"standard"`` or ``"adaptive"`` (``AWS_RETRY_MODE``); default standard.
@@ -34,7 +37,12 @@ class ClientConfig:
     - ``ca_bundle``: a CA file for TLS verification (``AWS_CA_BUNDLE``).
     - ``verify_ssl``: TLS certificate verification; default True.
     - ``user_agent_suffix``: appended to the User-Agent header.
-    - ``profile``: the shared config profile (``AWS_PROFILE``); default ``default``.
+    - ``profile``: the shared config profile (``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``); default
+      ``default``. Only a profile given here skips the environment's keys.
+    - ``credential_process_timeout``: seconds a ``credential_process`` command may run before it
+      is killed; default 60 (``math.inf``: no limit).
+    - ``credential_process_max_bytes``: stdout bytes accepted from it before it is killed;
+      default 1 MiB (``math.inf``: no limit).
     - ``trust_env``: use proxies from ``HTTP(S)_PROXY`` / ``NO_PROXY``; default True.
     """
 
@@ -53,6 +61,9 @@ class ClientConfig:
     user_agent_suffix: str | None = None
     profile: str | None = None
     trust_env: bool | None = None
+    ignore_configured_endpoint_urls: bool | None = None
+    credential_process_timeout: float | None = None
+    credential_process_max_bytes: float | None = None
 
     def merge(self, **overrides: Any) -> ClientConfig:
         """A copy with every override that is not None applied."""
@@ -92,13 +103,30 @@ class ClientConfig:
         max_connections = _to_int("max_connections", self.max_connections, 128)
         if max_connections < 1:
             raise ConfigurationError("max_connections: must be at least 1")
+        ignore_endpoints = self.ignore_configured_endpoint_urls
+        if ignore_endpoints is None:
+            from ._profiles import ignore_configured_endpoint_urls
+
+            ignore_endpoints = ignore_configured_endpoint_urls(env, prof)
+        process_max_bytes = self.credential_process_max_bytes
+        if process_max_bytes is None:
+            process_max_bytes = 1024 * 1024
+        elif not isinstance(process_max_bytes, (int, float)) or not process_max_bytes >= 1:
+            raise ConfigurationError(
+                "credential_process_max_bytes: must be a number of bytes, at least 1 "
+                f"(got {process_max_bytes!r})"
+            )
         return ClientConfig(
             region=pick("region", ("AWS_REGION", "AWS_DEFAULT_REGION"), "region"),
-            endpoint_url=pick(
+            # botocore: the flag drops configured URLs (env and profile), not an explicit one
+            endpoint_url=self.endpoint_url
+            if ignore_endpoints
+            else pick(
                 "endpoint_url",
                 ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"),
                 "endpoint_url",
             ),
+            ignore_configured_endpoint_urls=ignore_endpoints,
             use_fips=_to_bool(
                 "use_fips", pick("use_fips", ("AWS_USE_FIPS_ENDPOINT",), "use_fips_endpoint")
             ),
@@ -117,8 +145,15 @@ class ClientConfig:
             ca_bundle=pick("ca_bundle", ("AWS_CA_BUNDLE",), "ca_bundle"),
             verify_ssl=True if self.verify_ssl is None else self.verify_ssl,
             user_agent_suffix=self.user_agent_suffix,
-            profile=self.profile or env.get("AWS_PROFILE") or None,
+            profile=self.profile
+            or env.get("AWS_DEFAULT_PROFILE")
+            or env.get("AWS_PROFILE")
+            or None,
             trust_env=True if self.trust_env is None else self.trust_env,
+            credential_process_timeout=_to_float(
+                "credential_process_timeout", self.credential_process_timeout, 60.0
+            ),
+            credential_process_max_bytes=process_max_bytes,
         )
 
 

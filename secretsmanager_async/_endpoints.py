@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from .exceptions import ConfigurationError
 
-__all__ = ["resolve_endpoint"]
+__all__ = ["check_region", "is_valid_region", "resolve_endpoint"]
 
 # Parsed JSON: the rule language is dynamically typed, so the interpreter is too.
 _Json = Any
@@ -32,6 +32,21 @@ _Json = Any
 # fullmatch, not match: "$" would accept a trailing newline.
 _REGION_LABEL = r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)"
 _HOST_LABEL = r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}"
+
+
+def is_valid_region(region: str) -> bool:
+    """Whether ``region`` can be part of a host name: the one region rule of the package.
+
+    The service endpoint, the STS endpoint and the SSO endpoints all use it.
+    """
+    return re.fullmatch(_REGION_LABEL, region) is not None
+
+
+def check_region(region: str) -> str:
+    """Return ``region`` if :func:`is_valid_region`; raise ConfigurationError otherwise."""
+    if not is_valid_region(region):
+        raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
+    return region
 
 
 def resolve_endpoint(
@@ -57,8 +72,8 @@ def resolve_endpoint(
 def _resolve_cached(
     region: str | None, use_fips: bool, use_dualstack: bool, endpoint_url: str | None
 ) -> str:
-    if region is not None and not re.fullmatch(_REGION_LABEL, region):
-        raise ConfigurationError(f"Invalid region name {region!r}: it must be a DNS label")
+    if region is not None:
+        check_region(region)
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -77,9 +77,35 @@ def credentials_file_path(environ: Mapping[str, str] | None = None) -> str:
 
 
 def resolve_profile_name(profile: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """The profile in use: the argument, ``AWS_PROFILE``, ``AWS_DEFAULT_PROFILE``, "default"."""
+    """The profile in use: the argument, ``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``, "default".
+
+    ``AWS_DEFAULT_PROFILE`` before ``AWS_PROFILE`` is botocore's order (its config table lists
+    both names for ``profile``, the first set wins).
+    """
     env = os.environ if environ is None else environ
-    return profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+    return profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
+
+
+def ignore_configured_endpoint_urls(
+    environ: Mapping[str, str] | None = None, profile: Mapping[str, object] | None = None
+) -> bool:
+    """Whether configured endpoint URLs are ignored, by botocore's rule.
+
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` when set, else the profile's
+    ``ignore_configured_endpoint_urls``; False when neither is. When True, ``AWS_ENDPOINT_URL*``
+    and every ``endpoint_url`` in the shared config are ignored (an explicit argument is not).
+    """
+    env = os.environ if environ is None else environ
+    key = "ignore_configured_endpoint_urls"
+    from_env = (env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or "").strip()
+    if from_env:
+        return bool(_bool("environment", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", from_env))
+    value = (profile or {}).get(key)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        return bool(_bool("profile", key, value.strip()))
+    return False
 
 
 def _expand(path: str) -> str:
@@ -315,11 +341,11 @@ def settings_from_profile(
     ignore = _bool(
         src, "ignore_configured_endpoint_urls", _str(profile, "ignore_configured_endpoint_urls")
     )
-    endpoint = None
-    if not ignore:
-        endpoint = service_settings(files, profile, SERVICE_KEY).get("endpoint_url") or _str(
-            profile, "endpoint_url"
-        )
+    # kept even when this profile says to ignore it: the environment variable, which wins over
+    # the profile's flag, may say otherwise (ignore_configured_endpoint_urls() decides)
+    endpoint = service_settings(files, profile, SERVICE_KEY).get("endpoint_url") or _str(
+        profile, "endpoint_url"
+    )
     return ProfileSettings(
         region=_str(profile, "region"),
         endpoint_url=endpoint,
@@ -349,9 +375,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ProfileSettin
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
     )
-    endpoint = None
-    if not ignore:
-        endpoint = get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or get("AWS_ENDPOINT_URL")
+    endpoint = get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or get("AWS_ENDPOINT_URL")
     return ProfileSettings(
         region=get("AWS_REGION") or get("AWS_DEFAULT_REGION"),
         endpoint_url=endpoint,
@@ -395,9 +419,10 @@ def load_settings(profile: str | None, environ: Mapping[str, str] | None = None)
     """Environment settings, gaps filled from the profile (the client adds arguments on top)."""
     env_settings = settings_from_env(environ)
     file_settings = load_profile_settings(profile, environ)
-    if env_settings.ignore_configured_endpoint_urls:
-        file_settings = attrs.evolve(file_settings, endpoint_url=None)
-    return env_settings.or_else(file_settings)
+    merged = env_settings.or_else(file_settings)
+    if merged.ignore_configured_endpoint_urls:
+        merged = attrs.evolve(merged, endpoint_url=None)
+    return merged
 
 
 __all__ = [
@@ -409,6 +434,7 @@ __all__ = [
     "clear_cache",
     "config_file_path",
     "credentials_file_path",
+    "ignore_configured_endpoint_urls",
     "load_profile_settings",
     "load_settings",
     "load_shared_files",

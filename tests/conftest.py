@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]
+
 TESTDATA = Path(__file__).resolve().parent / "data"
 
 # Only loopback: make sure nothing in the developer's environment can send us to AWS.

@@ -2,7 +2,8 @@
 
 Order (after explicit ``credentials=``, which the client handles): environment, web identity,
 shared files (the profile), container (ECS / EKS Pod Identity), EC2 instance metadata.
-An explicit ``profile=`` skips the environment keys, as botocore does.
+An explicit ``profile=`` skips the environment keys (and the web identity variables), as
+botocore does; a profile chosen by ``AWS_PROFILE`` does not: the environment keys still win.
 
 Providers are created (and their modules imported) only when the chain reaches them: a process
 whose keys are in the environment never imports the STS, XML or subprocess code.
@@ -48,6 +49,13 @@ class CredentialsChain:
             provider = self._instances[index] = self._entries[index][1]()
         return provider
 
+    async def aclose(self) -> None:
+        """Close the providers created so far (a running ``credential_process`` is killed)."""
+        for provider in list(self._instances.values()):
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+
     async def load(self) -> Credentials | None:
         """Credentials from the first provider that has some; NoCredentialsError otherwise."""
         winner = self._winner
@@ -80,22 +88,39 @@ def default_chain(
     http: CredentialsHttp,
     environ: Mapping[str, str] | None = None,
     now: Callable[[], dt.datetime] | None = None,
+    region: str | None = None,
+    process_timeout: float | None = None,
+    process_max_bytes: float | None = None,
 ) -> CredentialsChain:
-    """The standard chain for ``profile`` (None: ``AWS_PROFILE`` or "default").
+    """The standard chain for ``profile``, the explicit profile only.
 
+    With ``profile=None`` the shared files use ``AWS_DEFAULT_PROFILE``/``AWS_PROFILE`` or
+    "default" and the environment keys come first; a ``profile`` given here skips them.
     ``http`` carries STS, container and IMDS requests; ``environ`` defaults to ``os.environ``
-    (read at load time); ``now`` is the clock used to sign STS requests.
+    (read at load time); ``now`` is the clock used to sign STS requests; ``region`` is the
+    service client's region, used for STS; ``process_timeout`` / ``process_max_bytes`` bound a
+    ``credential_process`` (None: the defaults).
     """
 
     def web_identity() -> CredentialsProvider:
         from .web_identity import WebIdentityProvider
 
-        return WebIdentityProvider(http, profile=profile, environ=environ, now=now)
+        return WebIdentityProvider(
+            http, profile=profile, environ=environ, now=now, use_env=profile is None, region=region
+        )
 
     def shared() -> CredentialsProvider:
         from .shared import SharedFilesProvider
 
-        return SharedFilesProvider(http, profile=profile, environ=environ, now=now)
+        return SharedFilesProvider(
+            http,
+            profile=profile,
+            environ=environ,
+            now=now,
+            region=region,
+            process_timeout=process_timeout,
+            process_max_bytes=process_max_bytes,
+        )
 
     def container() -> CredentialsProvider:
         from .container import ContainerProvider

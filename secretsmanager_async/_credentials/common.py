@@ -63,15 +63,37 @@ def parse_timestamp(value: str) -> dt.datetime:
     return parsed
 
 
+_NOT_JSON = object()
+
+
+def parse_credentials_json(provider: str, body: bytes) -> object:
+    """Parse a credentials JSON document: the one parser for every JSON credentials source.
+
+    Anything wrong (not UTF-8, not JSON, nested too deep for the parser) becomes a
+    :class:`CredentialRetrievalError` naming ``provider``. The error is raised outside the
+    ``except`` block so no parser exception (whose ``doc`` holds the keys) hangs off it.
+    """
+    try:
+        doc: object = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        doc = _NOT_JSON
+    if doc is _NOT_JSON:
+        raise CredentialRetrievalError(provider, "response is not valid JSON")
+    return doc
+
+
 def credentials_from_json(provider: str, body: bytes, *, session_field: str) -> Credentials:
     """Credentials from a JSON document with AccessKeyId/SecretAccessKey/<session_field>/Expiration.
 
     Error messages name missing fields, never values.
     """
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise CredentialRetrievalError(provider, "response is not JSON") from None
+    return credentials_from_document(
+        provider, parse_credentials_json(provider, body), session_field=session_field
+    )
+
+
+def credentials_from_document(provider: str, doc: object, *, session_field: str) -> Credentials:
+    """Credentials from an already parsed document (see :func:`credentials_from_json`)."""
     if not isinstance(doc, dict):
         raise CredentialRetrievalError(provider, "response is not a JSON object")
     key_id = doc.get("AccessKeyId")

@@ -4,13 +4,17 @@ Settings from the environment, as botocore: ``AWS_EC2_METADATA_DISABLED=true`` t
 ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` overrides the endpoint,
 ``AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`` picks ``[fd00:ec2::254]``,
 ``AWS_METADATA_SERVICE_TIMEOUT`` / ``AWS_METADATA_SERVICE_NUM_ATTEMPTS`` tune the requests.
-Any failure means "no credentials here" (None): IMDS is the chain's last resort.
+Not reachable, no token, no role: "no credentials here" (None), IMDS being the chain's last
+resort. An answer we cannot use (a token that is not a header value, an invalid role name, a
+credentials document that is not valid JSON or lacks keys) raises CredentialRetrievalError,
+which never quotes what IMDS sent.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 
@@ -28,6 +32,10 @@ TOKEN_TTL_SECONDS = 21600
 TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN_HEADER = "X-aws-ec2-metadata-token"  # noqa: S105 - a header name
 _PROVIDER = "imds"
+#: what a token may hold: visible ASCII, so it can be sent back as a header value as it is
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+#: IAM role names: the only thing we put into a metadata path
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,128}")
 
 
 class ImdsProvider:
@@ -116,7 +124,15 @@ class ImdsProvider:
             _log.debug("IMDS token request failed (%s)", got[0] if got else "unreachable")
             self._token = None
             return None
-        self._token = got[1].decode("ascii", "replace").strip()
+        token = got[1].decode("ascii", "replace").strip()
+        if not _TOKEN_CHARS.fullmatch(token):
+            # CR/LF or other bytes a header cannot carry (the endpoint is broken or hostile);
+            # the token itself is never shown
+            self._token = None
+            raise CredentialRetrievalError(
+                _PROVIDER, "IMDS returned a session token that is not a valid header value"
+            )
+        self._token = token
         # reuse the token until a minute before its TTL runs out
         self._token_expires = self._monotonic() + TOKEN_TTL_SECONDS - 60
         return self._token
@@ -135,7 +151,7 @@ class ImdsProvider:
         return got
 
     async def load(self) -> Credentials | None:
-        """None when disabled, unreachable, or the instance has no role."""
+        """None when disabled, unreachable, or the instance has no role; raises on bad answers."""
         if self.disabled():
             return None
         listing = await self._get(ROLE_PATH)
@@ -144,11 +160,12 @@ class ImdsProvider:
         role = listing[1].decode("utf-8", "replace").strip().splitlines()
         if not role or not role[0].strip():
             return None
-        got = await self._get(ROLE_PATH + role[0].strip())
+        name = role[0].strip()
+        if not _ROLE_NAME.fullmatch(name):
+            raise CredentialRetrievalError(_PROVIDER, "IMDS returned an invalid IAM role name")
+        got = await self._get(ROLE_PATH + name)
         if got is None or got[0] != 200:
             return None
-        try:
-            return credentials_from_json(_PROVIDER, got[1], session_field="Token")
-        except CredentialRetrievalError as exc:
-            _log.debug("IMDS credentials unusable: %s", exc)
-            return None
+        # IMDS answered 200 for the role: a document we cannot use is an error to report (what
+        # is wrong, never what it said), not "no credentials here"
+        return credentials_from_json(_PROVIDER, got[1], session_field="Token")

@@ -16,11 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .._profiles import SharedFiles, aload_shared_files, resolve_profile_name, service_settings
 from ..exceptions import ConfigurationError
 from .base import Credentials, CredentialsProvider
 from .common import CredentialRetrievalError, CredentialsHttp
+
+if TYPE_CHECKING:
+    from .process import CredentialProcessRunner
 
 _PROVIDER = "shared-files"
 Profile = Mapping[str, "str | Mapping[str, str]"]
@@ -54,11 +58,17 @@ class SharedFilesProvider:
         profile: str | None = None,
         environ: Mapping[str, str] | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        region: str | None = None,
+        process_timeout: float | None = None,
+        process_max_bytes: float | None = None,
     ) -> None:
         self._http = http
         self._profile = profile
         self._environ = environ
         self._now = now
+        self._region = region
+        self._process_limits = (process_timeout, process_max_bytes)
+        self._runner: CredentialProcessRunner | None = None
         self._sso_providers: dict[str, CredentialsProvider] = {}
 
     def __repr__(self) -> str:
@@ -107,6 +117,7 @@ class SharedFilesProvider:
                 sts_services=service_settings(files, files.profile(active) or {}, "sts"),
                 environ=env,
                 now=self._now,
+                region=self._region,
             )
         from .sso import is_sso_profile
 
@@ -117,10 +128,22 @@ class SharedFilesProvider:
             return from_credentials_file
         process = _get(profile, "credential_process")
         if process:
-            from .process import run_credential_process
-
-            return await run_credential_process(process)
+            return await self._process_runner().run(process)
         return _static(files.config_profiles.get(name))
+
+    def _process_runner(self) -> CredentialProcessRunner:
+        # created on first use: most profiles never run a command
+        if self._runner is None:
+            from .process import CredentialProcessRunner
+
+            timeout, max_bytes = self._process_limits
+            self._runner = CredentialProcessRunner(timeout=timeout, max_output_bytes=max_bytes)
+        return self._runner
+
+    async def aclose(self) -> None:
+        """Kill a ``credential_process`` command still running."""
+        if self._runner is not None:
+            await self._runner.aclose()
 
     def _sso(self, files: SharedFiles, name: str, profile: Profile) -> CredentialsProvider:
         # one provider per profile, so its refresh throttle and lock outlive a single load
@@ -194,6 +217,7 @@ class SharedFilesProvider:
             sts_services=service_settings(files, active_profile, "sts"),
             environ=self._env(),
             now=self._now,
+            region=self._region,
         )
         duration = _get(profile, "duration_seconds")
         try:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from .._endpoints import _is_valid_host_label
+from .._endpoints import is_valid_region
 from ..exceptions import TransportError
 from .base import Credentials
 from .common import CredentialRetrievalError, CredentialsHttp, parse_timestamp
@@ -97,7 +97,7 @@ def configured_endpoint(
 
 
 def _regional(host: str, region: str) -> str:
-    if not _is_valid_host_label(region):
+    if not is_valid_region(region):
         raise CredentialRetrievalError(
             _PROVIDER, f"sso_region {region!r} is not a valid region name"
         )

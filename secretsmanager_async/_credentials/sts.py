@@ -41,16 +41,25 @@ def sts_endpoint(
     environ: Mapping[str, str] | None = None,
     configured: str | None = None,
     use_fips: bool = False,
+    ignore_configured: bool | None = None,
 ) -> tuple[str, str]:
     """The STS endpoint URL and signing region.
 
     Order: ``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``, ``configured`` (the profile's
     services section or endpoint_url), then the regional endpoint; with no region, the global
-    endpoint signed for us-east-1. ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips overrides.
+    endpoint signed for us-east-1. ``ignore_configured`` (None: ``AWS_IGNORE_CONFIGURED_
+    ENDPOINT_URLS``) skips all three overrides. ``region`` must pass the same check as the
+    service's region: it becomes part of the host name.
     """
+    from .._endpoints import check_region
+
     env = os.environ if environ is None else environ
+    if region is not None:
+        check_region(region)
     signing_region = region or "us-east-1"
-    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
+    if ignore_configured is None:
+        ignore_configured = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+    if not ignore_configured:
         override = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or configured
         if override:
             return override.rstrip("/"), signing_region
@@ -245,8 +254,15 @@ def sts_client_for(
     sts_services: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     now: Callable[[], dt.datetime] | None = None,
+    region: str | None = None,
 ) -> StsClient:
-    """An STS client for the region and endpoint given by the environment and ``profile``."""
+    """An STS client for the endpoint given by the environment and ``profile``.
+
+    ``region`` is the service client's region (botocore creates STS clients in the region of
+    the client that needs credentials); without it, the environment's, then the profile's.
+    """
+    from .._profiles import ignore_configured_endpoint_urls
+
     env = os.environ if environ is None else environ
     prof = profile or {}
 
@@ -254,12 +270,14 @@ def sts_client_for(
         value = prof.get(key)
         return value.strip() if isinstance(value, str) and value.strip() else None
 
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or prof_str("region")
-    configured = None
-    if (prof_str("ignore_configured_endpoint_urls") or "").lower() != "true":
-        configured = (sts_services or {}).get("endpoint_url") or prof_str("endpoint_url")
+    region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or prof_str("region")
+    configured = (sts_services or {}).get("endpoint_url") or prof_str("endpoint_url")
     fips = (env.get("AWS_USE_FIPS_ENDPOINT") or prof_str("use_fips_endpoint") or "").lower()
     url, signing_region = sts_endpoint(
-        region, environ=env, configured=configured, use_fips=fips == "true"
+        region,
+        environ=env,
+        configured=configured,
+        use_fips=fips == "true",
+        ignore_configured=ignore_configured_endpoint_urls(env, prof),
     )
     return StsClient(http, endpoint_url=url, region=signing_region, now=now)

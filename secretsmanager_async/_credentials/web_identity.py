@@ -37,12 +37,14 @@ class WebIdentityProvider:
         environ: Mapping[str, str] | None = None,
         now: Callable[[], dt.datetime] | None = None,
         use_env: bool = True,
+        region: str | None = None,
     ) -> None:
         self._http = http
         self._profile = profile
         self._environ = environ
         self._now = now
         self._use_env = use_env
+        self._region = region
 
     def __repr__(self) -> str:
         return f"WebIdentityProvider(profile={self._profile!r})"
@@ -62,6 +64,14 @@ class WebIdentityProvider:
                 value = prof if isinstance(prof, str) else None
             return value.strip() if value and value.strip() else None
 
+        if (
+            "role_arn" in profile
+            and "web_identity_token_file" not in profile
+            and ("source_profile" in profile or "credential_source" in profile)
+        ):
+            # botocore's assume-role provider comes before this one and claims such profiles:
+            # leave it to the shared-files provider, which assumes the role
+            return None
         role_arn = setting("AWS_ROLE_ARN", "role_arn")
         token_file = setting("AWS_WEB_IDENTITY_TOKEN_FILE", "web_identity_token_file")
         if not role_arn or not token_file:
@@ -76,6 +86,7 @@ class WebIdentityProvider:
             sts_services=service_settings(files, profile, "sts") if profile else None,
             environ=env,
             now=self._now,
+            region=self._region,
         )
 
 
@@ -90,10 +101,15 @@ async def assume_role_with_web_identity_file(
     sts_services: Mapping[str, str] | None,
     environ: Mapping[str, str],
     now: Callable[[], dt.datetime] | None,
+    region: str | None = None,
 ) -> Credentials:
     """Read ``token_file`` off the loop and call AssumeRoleWithWebIdentity."""
     from .sts import default_session_name, sts_client_for
 
+    # the endpoint (and its region check) first: a bad region fails before the token is read
+    sts = sts_client_for(
+        http, profile, sts_services=sts_services, environ=environ, now=now, region=region
+    )
     try:
         token = await asyncio.to_thread(_read_token, token_file)
     except OSError as exc:
@@ -106,7 +122,6 @@ async def assume_role_with_web_identity_file(
         raise CredentialRetrievalError(
             _PROVIDER, f"web identity token file {token_file!r} is empty"
         )
-    sts = sts_client_for(http, profile, sts_services=sts_services, environ=environ, now=now)
     return await sts.assume_role_with_web_identity(
         role_arn=role_arn,
         session_name=session_name or default_session_name(now() if now else None),

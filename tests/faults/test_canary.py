@@ -34,7 +34,6 @@ from secretsmanager_async import (
 from secretsmanager_async._http import HttpRequest, HttpResponse
 from secretsmanager_async._middleware.base import Handler
 from secretsmanager_async._operations import OPERATIONS
-from secretsmanager_async._transport.fake import FakeTransport, json_response
 from secretsmanager_async.exceptions import (
     ParamValidationError,
     ResponseParseError,
@@ -42,6 +41,7 @@ from secretsmanager_async.exceptions import (
     ServiceError,
     TransportError,
 )
+from secretsmanager_async.testing import FakeTransport, json_response
 
 from ..integration.extra_server import ExtraOpsServer
 from .conftest import MotoProcess

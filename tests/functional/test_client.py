@@ -20,8 +20,8 @@ from secretsmanager_async import (
 )
 from secretsmanager_async._http import HttpRequest, HttpResponse
 from secretsmanager_async._middleware.base import Handler
-from secretsmanager_async._transport.fake import FakeTransport, error_response, json_response
 from secretsmanager_async.exceptions import ConnectionClosedError
+from secretsmanager_async.testing import FakeTransport, error_response, json_response
 
 CREDS = Credentials("AKIDFAKE", "fake-secret-key")
 GSV = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from secretsmanager_async import ClientConfig, ConfigurationError, Credentials, SecretsManagerClient
-from secretsmanager_async._transport.fake import FakeTransport, json_response
+from secretsmanager_async.testing import FakeTransport, json_response
 
 
 def test_defaults() -> None:

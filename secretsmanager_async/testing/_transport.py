@@ -1,4 +1,4 @@
-"""A transport for tests: answers from a handler function or a queue, records every request."""
+"""``FakeTransport``: canned HTTP responses for tests, from a queue or a handler function."""
 
 from __future__ import annotations
 
@@ -28,8 +28,17 @@ def error_response(
     return json_response(status, {"__type": code, "message": message}, headers)
 
 
+__all__ = ["FakeTransport", "error_response", "json_response"]
+
+
 class FakeTransport:
-    """Queue responses (or exceptions) with :meth:`add`, or pass a responder function."""
+    """A :class:`Transport` answering from a queue (:meth:`add`) or a responder function.
+
+    Every request is kept in :attr:`requests`. Use it for exact wire-level answers (malformed
+    bodies, odd headers, network errors); use :class:`FakeSecretsManager` for service behaviour.
+
+    .. versionadded:: 0.2
+    """
 
     def __init__(self, responder: Responder | None = None) -> None:
         self.requests: list[HttpRequest] = []
