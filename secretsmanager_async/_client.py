@@ -22,14 +22,13 @@ from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
 from ._deadline import DeadlineExpired, within
 from ._endpoints import resolve_endpoint
-from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Middleware, MiddlewareStack
 from ._middleware.endpoint import EndpointStage
 from ._middleware.errors import ErrorParsingStage
 from ._middleware.retry import RetryStage
 from ._middleware.signing import SigningStage
 from ._paginators import PaginatorsMixin
-from ._protocol import Operation, ResponseMetadata
+from ._protocol import CallContext, HttpRequest, HttpResponse, Operation, ResponseMetadata
 from ._transport.base import Transport
 from ._version import __version__
 from .exceptions import (
@@ -63,7 +62,7 @@ _COLD_IMPORTS = (
     "secretsmanager_async._credentials.chain",
     "secretsmanager_async._credentials.refresh",
     "secretsmanager_async._profiles",
-    "secretsmanager_async._converters",
+    "secretsmanager_async._protocol.converters",
 )
 
 

@@ -1,8 +1,9 @@
 """pydantic-settings source: fill a settings class from Secrets Manager with one bulk fetch.
 
-Needs the ``[pydantic]`` extra (pydantic 2 and pydantic-settings 2); the package never imports
-this module by itself. Mark fields with :class:`FromSecret`, or give the source a
-``secret_id`` whose JSON object supplies the fields by name::
+Needs the ``[pydantic]`` extra (pydantic 2 and pydantic-settings 2), imported when the source
+class is first used; the package never imports this module by itself. Mark fields with
+:class:`FromSecret`, or give the source a ``secret_id`` whose JSON object supplies the fields
+by name::
 
     class Settings(BaseSettings):
         db_password: Annotated[Secret[str], FromSecret("prod/db", key="password")]
@@ -27,22 +28,22 @@ import concurrent.futures
 import contextvars
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from .exceptions import ResourceNotFoundException
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
     from ._bulk import BulkResult
     from ._client import SecretsManagerClient
 
 __all__ = ["FromSecret", "SecretsManagerSettingsSource", "load_settings"]
 
-S = TypeVar("S", bound=BaseSettings)
+S = TypeVar("S", bound="BaseSettings")
 
 
 class _Prefetch:
@@ -77,89 +78,132 @@ class FromSecret:
     key: str | None = None
 
 
-class SecretsManagerSettingsSource(PydanticBaseSettingsSource):
-    """A pydantic-settings source reading every secret a settings class names in one bulk fetch.
+if TYPE_CHECKING:
 
-    :param settings_cls: the settings class
-    :param secret_id: a JSON secret whose members fill the fields not marked with
-        :class:`FromSecret`, by field name (or alias)
-    :param client_factory: makes the client used when the settings are built synchronously
-        (default: ``SecretsManagerClient()``, the standard credentials chain); it is created,
-        used and closed in an event loop of its own. :func:`load_settings` uses your client.
+    class SecretsManagerSettingsSource(PydanticBaseSettingsSource):
+        """A pydantic-settings source reading every secret a settings class names at once."""
 
-    A secret that does not exist leaves its fields to defaults and later sources; any other
-    error (access denied, throttling that outlasted the retries, ...) is raised.
-    """
+        def __init__(
+            self,
+            settings_cls: type[BaseSettings],
+            *,
+            secret_id: str | None = None,
+            client_factory: Callable[[], SecretsManagerClient] | None = None,
+        ) -> None: ...
+        def secret_ids(self) -> list[str]: ...
+        def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]: ...
+        def __call__(self) -> dict[str, Any]: ...
 
-    def __init__(
-        self,
-        settings_cls: type[BaseSettings],
-        *,
-        secret_id: str | None = None,
-        client_factory: Callable[[], SecretsManagerClient] | None = None,
-    ) -> None:
-        super().__init__(settings_cls)
-        self._secret_id = secret_id
-        self._client_factory = client_factory
-        self._fields = {
-            name: _source(field, name, secret_id)
-            for name, field in settings_cls.model_fields.items()
-        }
+else:
 
-    def secret_ids(self) -> list[str]:
-        """The secrets this source reads, in field order, without duplicates."""
-        return list(dict.fromkeys(s.secret_id for s in self._fields.values() if s is not None))
+    def __getattr__(name: str) -> Any:
+        # the class is defined on first use: its base class comes from pydantic-settings, an
+        # optional dependency that importing this module must not need
+        if name != "SecretsManagerSettingsSource":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        source = globals()[name] = _define_source()
+        return source
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        # __call__ does the work for all fields at once; pydantic-settings requires this method
-        return None, field_name, False
 
-    def __call__(self) -> dict[str, Any]:
-        loading = _LOADING.get()
-        if loading is not None and loading.settings_cls is self.settings_cls:
-            if loading.result is None:
-                # load_settings() asks first which secrets this source reads, then fetches
-                # them with its client and builds the settings again
-                raise _NeedSecrets(self.secret_ids())
-            result = loading.result
-        else:
-            result = _run_sync(self._fetch_with_own_client())
-        values: dict[str, Any] = {}
-        documents: dict[str, Any] = {}
-        for name, where in self._fields.items():
-            if where is None:
-                continue
-            error = result.errors.get(where.secret_id)
-            if error is not None:
-                if isinstance(error, ResourceNotFoundException):
-                    continue
-                raise error
-            entry = result.values[where.secret_id]
-            raw: Any = entry.secret_string if entry.secret_string is not None else None
-            if raw is None:
-                raw = entry.secret_binary
-            field = self.settings_cls.model_fields[name]
-            if where.key is not None:
-                document = documents.get(where.secret_id)
-                if document is None:
-                    document = documents[where.secret_id] = _json_object(where.secret_id, raw)
-                if where.key not in document:
-                    continue
-                value = document[where.key]
+def _define_source() -> type[SecretsManagerSettingsSource]:
+    try:
+        from pydantic_settings import PydanticBaseSettingsSource
+    except ImportError:
+        missing = True
+    else:
+        missing = False
+    if missing:
+        raise ImportError(
+            "SecretsManagerSettingsSource needs pydantic-settings: "
+            "pip install 'secretsmanager-async[pydantic]'"
+        )
+
+    class _Source(PydanticBaseSettingsSource):
+        """A pydantic-settings source reading every secret a settings class names in one bulk fetch.
+
+        :param settings_cls: the settings class
+        :param secret_id: a JSON secret whose members fill the fields not marked with
+            :class:`FromSecret`, by field name (or alias)
+        :param client_factory: makes the client used when the settings are built synchronously
+            (default: ``SecretsManagerClient()``, the standard credentials chain); it is created,
+            used and closed in an event loop of its own. :func:`load_settings` uses your client.
+
+        A secret that does not exist leaves its fields to defaults and later sources; any other
+        error (access denied, throttling that outlasted the retries, ...) is raised.
+        """
+
+        def __init__(
+            self,
+            settings_cls: type[BaseSettings],
+            *,
+            secret_id: str | None = None,
+            client_factory: Callable[[], SecretsManagerClient] | None = None,
+        ) -> None:
+            super().__init__(settings_cls)
+            self._secret_id = secret_id
+            self._client_factory = client_factory
+            self._fields = {
+                name: _source(field, name, secret_id)
+                for name, field in settings_cls.model_fields.items()
+            }
+
+        def secret_ids(self) -> list[str]:
+            """The secrets this source reads, in field order, without duplicates."""
+            return list(dict.fromkeys(s.secret_id for s in self._fields.values() if s is not None))
+
+        def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+            # __call__ does the work for all fields at once; pydantic-settings requires this method
+            return None, field_name, False
+
+        def __call__(self) -> dict[str, Any]:
+            loading = _LOADING.get()
+            if loading is not None and loading.settings_cls is self.settings_cls:
+                if loading.result is None:
+                    # load_settings() asks first which secrets this source reads, then fetches
+                    # them with its client and builds the settings again
+                    raise _NeedSecrets(self.secret_ids())
+                result = loading.result
             else:
-                value = self.prepare_field_value(name, field, raw, False)
-            values[field.alias or name] = value
-        return values
+                result = _run_sync(self._fetch_with_own_client())
+            values: dict[str, Any] = {}
+            documents: dict[str, Any] = {}
+            for name, where in self._fields.items():
+                if where is None:
+                    continue
+                error = result.errors.get(where.secret_id)
+                if error is not None:
+                    if isinstance(error, ResourceNotFoundException):
+                        continue
+                    raise error
+                entry = result.values[where.secret_id]
+                raw: Any = entry.secret_string if entry.secret_string is not None else None
+                if raw is None:
+                    raw = entry.secret_binary
+                field = self.settings_cls.model_fields[name]
+                if where.key is not None:
+                    document = documents.get(where.secret_id)
+                    if document is None:
+                        document = documents[where.secret_id] = _json_object(where.secret_id, raw)
+                    if where.key not in document:
+                        continue
+                    value = document[where.key]
+                else:
+                    value = self.prepare_field_value(name, field, raw, False)
+                values[field.alias or name] = value
+            return values
 
-    async def _fetch_with_own_client(self) -> BulkResult:
-        from ._client import SecretsManagerClient
+        async def _fetch_with_own_client(self) -> BulkResult:
+            from ._client import SecretsManagerClient
 
-        factory = self._client_factory or SecretsManagerClient
-        async with factory() as client:
-            return await client.get_secret_values(self.secret_ids())
+            factory = self._client_factory or SecretsManagerClient
+            async with factory() as client:
+                return await client.get_secret_values(self.secret_ids())
 
-    def __repr__(self) -> str:
-        return f"SecretsManagerSettingsSource(secret_ids={self.secret_ids()!r})"
+        def __repr__(self) -> str:
+            return f"SecretsManagerSettingsSource(secret_ids={self.secret_ids()!r})"
+
+    _Source.__name__ = _Source.__qualname__ = "SecretsManagerSettingsSource"
+    return cast("type[SecretsManagerSettingsSource]", _Source)
 
 
 async def load_settings(settings_cls: type[S], client: SecretsManagerClient, /, **values: Any) -> S:

@@ -174,3 +174,26 @@ def test_the_package_never_imports_pydantic() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_module_imports_without_pydantic_settings_and_says_what_is_missing() -> None:
+    """Without pydantic-settings the module imports; the source names the extra to install."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['pydantic_settings'] = None\n"
+        "import secretsmanager_async.settings as s\n"
+        "print(s.FromSecret('x').secret_id)\n"
+        "try:\n"
+        "    s.SecretsManagerSettingsSource\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
+    assert out.stdout.splitlines() == [
+        "x",
+        "SecretsManagerSettingsSource needs pydantic-settings: "
+        "pip install 'secretsmanager-async[pydantic]'",
+    ]
