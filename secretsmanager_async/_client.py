@@ -90,8 +90,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     Settings not given here come from ``config``, then the environment and the shared config
     profile (see :class:`ClientConfig`). ``credentials`` may be :class:`Credentials` or any
     provider with ``async def load() -> Credentials | None``; by default the standard chain is
-    searched. Pass ``session`` to share your own :class:`aiohttp.ClientSession` (the client
-    never closes it) or ``transport`` to replace the network layer entirely.
+    searched. ``parameter_validation=False`` leaves the model's length, range and size rules
+    to the service (types and required members are still checked). Pass ``session`` to share
+    your own :class:`aiohttp.ClientSession` (the client never closes it) or ``transport`` to
+    replace the network layer entirely.
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ca_bundle: str | None = None,
         verify_ssl: bool | None = None,
         user_agent_suffix: str | None = None,
+        parameter_validation: bool | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         middleware: Iterable[Middleware] = (),
@@ -136,7 +139,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             ca_bundle=ca_bundle,
             verify_ssl=verify_ssl,
             user_agent_suffix=user_agent_suffix,
+            parameter_validation=parameter_validation,
         )
+        # Known now (argument or config only): calls are validated before any setup or I/O.
+        self._check_limits = self._config.parameter_validation is not False
         self._explicit_credentials = credentials
         self._session = session
         self._transport: Transport | None = transport
@@ -443,7 +449,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             }
         return headers
 
-    async def _invoke(self, operation: Operation[I, O], params: I) -> O:
+    async def _invoke(
+        self, operation: Operation[I, O], params: I, *, max_throttle_attempts: int | None = None
+    ) -> O:
         if not self._ready and self._state in _SHUT:
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
         if self._loop is not asyncio.get_running_loop():
@@ -452,12 +460,12 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         inflight = self._inflight
         if task is None or task in inflight:
             # a call made from inside a call (a middleware of the user's): the outer one tracks
-            return await self._run(operation, params)
+            return await self._run(operation, params, max_throttle_attempts)
         # Tracking costs a set add and discard per call; close() needs it to wait for calls
         # and to tell the cancellations it causes from the caller's own.
         inflight.add(task)
         try:
-            return await self._run(operation, params)
+            return await self._run(operation, params, max_throttle_attempts)
         except asyncio.CancelledError:
             if self._state in _SHUT:
                 self._closed_while_in_flight(task)
@@ -467,14 +475,17 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             if self._idle is not None and not inflight:
                 self._idle.set()
 
-    async def _run(self, operation: Operation[I, O], params: I) -> O:
+    async def _run(
+        self, operation: Operation[I, O], params: I, max_throttle_attempts: int | None = None
+    ) -> O:
         if not self._ready:
             # Bad input fails before any setup or I/O; the imports a first call needs run off
             # the loop (importing aiohttp blocks for 100+ ms).
-            operation.validate(params)
+            operation.validate(params, self._check_limits)
             await _warm_up()
             await self._prepare()
-        return await self._call(operation, operation.serialize(params))
+        body = operation.serialize(params, limits=self._check_limits)
+        return await self._call(operation, body, max_throttle_attempts)
 
     def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
         """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""
@@ -492,8 +503,12 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             "the client was closed while this call was in flight (close() grace period over)"
         ) from None
 
-    async def _call(self, operation: Operation[I, O], body: bytes) -> O:
+    async def _call(
+        self, operation: Operation[I, O], body: bytes, max_throttle_attempts: int | None = None
+    ) -> O:
         context = CallContext(operation.name)
+        if max_throttle_attempts is not None:
+            context.max_throttle_attempts = max_throttle_attempts
         request = HttpRequest("POST", "", self._headers_for(operation), body, context)
         if self._timeout is None:
             response = await self.middleware.handler(request)
