@@ -55,6 +55,7 @@ def test_generated_files_are_current() -> None:
     rendered = generate.render_all()
     assert {p.relative_to(generate.PACKAGE).as_posix() for p in rendered} == {
         "_generated/__init__.py",
+        "_generated/codecs.py",
         "_generated/models.py",
         "_generated/models.pyi",
         "_generated/validators.py",
