@@ -6,6 +6,7 @@ The middleware stack speaks only these; aiohttp appears nowhere above the transp
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -28,7 +29,15 @@ class CallContext:
     A plain slotted class: one is made per call, and it is mutable by design.
     """
 
-    __slots__ = ("attempts", "invocation_id", "operation", "total_retry_delay")
+    __slots__ = (
+        "attempts",
+        "invocation_id",
+        "max_attempts",
+        "observer",
+        "operation",
+        "retry_mode",
+        "total_retry_delay",
+    )
 
     def __init__(self, operation: str, invocation_id: str | None = None) -> None:
         self.operation = operation
@@ -38,6 +47,11 @@ class CallContext:
         self.attempts = 0
         #: seconds slept between attempts, added up by the retry stage
         self.total_retry_delay = 0.0
+        #: per-call overrides of the retry stage's settings (``client.with_options``)
+        self.max_attempts: int | None = None
+        self.retry_mode: str | None = None
+        #: per-call state of an observing middleware (``secretsmanager_async.telemetry``)
+        self.observer: Any = None
 
     def __repr__(self) -> str:
         return (

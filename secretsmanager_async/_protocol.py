@@ -55,6 +55,16 @@ class ResponseMetadata:
 NO_METADATA = ResponseMetadata(request_id=None, status_code=0, attempts=0, total_retry_delay=0.0)
 
 
+class Request(Generic[O]):
+    """Base of every operation's input model; ``O`` is the operation's output model.
+
+    It lets ``client.send(request)`` be typed: the generated stubs declare, for example,
+    ``GetSecretValueRequest(Request[GetSecretValueResponse])``.
+    """
+
+    __slots__ = ()
+
+
 @attrs.frozen(kw_only=True)
 class EmptyResponse:
     """Result of an operation whose response has no members (``tag_resource``, ...).

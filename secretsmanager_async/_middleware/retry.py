@@ -6,6 +6,11 @@ call took, or 1 when it needed no retry) so a failing service is not hammered by
 Adaptive adds a client-side CUBIC rate limiter, switched on by the first throttle and shared
 by every call of one client.
 
+A call may override ``max_attempts`` and the mode (``client.with_options``); the quota and the
+rate limiter stay the client's. Each attempt is logged at DEBUG (operation, attempt, status or
+error code, request id, the delay before the next one); a call that fails after more than one
+attempt is logged once at WARNING. Neither line carries a message or a value.
+
 The retry loop sits outside the other stages, so each attempt is re-resolved, re-signed with
 a fresh date and current credentials, and re-sent; the idempotency token is in the body,
 which does not change.
@@ -14,6 +19,7 @@ which does not change.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import time
@@ -25,6 +31,8 @@ from ..exceptions import SecretsManagerError, ServiceError, TransportError
 from .base import Handler
 
 RetryMode = Literal["standard", "adaptive"]
+
+logger = logging.getLogger("secretsmanager_async")
 
 THROTTLING_CODES = frozenset(
     {
@@ -136,6 +144,7 @@ class RetryStage:
             rate_limiter = ClientRateLimiter()
         self.rate_limiter = rate_limiter if mode == "adaptive" else None
         self.on_retry = on_retry
+        self._adaptive_override: ClientRateLimiter | None = None
         # prebuilt per-attempt header values: attempt=N; max=M
         self._attempt_headers = tuple(
             f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
@@ -163,10 +172,28 @@ class RetryStage:
             delay = max(delay, retry_after)
         return min(delay, MAX_BACKOFF)
 
+    def _limiter_for(self, mode: str | None) -> ClientRateLimiter | None:
+        """The rate limiter of a call whose mode may differ from the stage's."""
+        if mode is None or mode == self.mode:
+            return self.rate_limiter
+        if mode == "standard":
+            return None
+        # an adaptive call on a standard client: one limiter shared by those calls
+        if self._adaptive_override is None:
+            self._adaptive_override = ClientRateLimiter()
+        return self._adaptive_override
+
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         base_headers = request.headers
-        limiter = self.rate_limiter
+        limiter = self._limiter_for(context.retry_mode)
+        max_attempts = context.max_attempts or self.max_attempts
+        attempt_headers = (
+            self._attempt_headers
+            if max_attempts == self.max_attempts
+            else tuple(f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1))
+        )
+        debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         cost = 0  # quota tokens taken by the latest retry of this call
         while True:
@@ -175,9 +202,9 @@ class RetryStage:
             headers = dict(base_headers)
             headers["amz-sdk-invocation-id"] = context.invocation_id
             headers["amz-sdk-request"] = (
-                self._attempt_headers[attempt - 1]
-                if attempt <= len(self._attempt_headers)
-                else f"attempt={attempt}; max={self.max_attempts}"
+                attempt_headers[attempt - 1]
+                if attempt <= len(attempt_headers)
+                else f"attempt={attempt}; max={max_attempts}"
             )
             if limiter is not None:
                 await limiter.acquire(self._sleep)
@@ -187,13 +214,25 @@ class RetryStage:
                 kind = classify(error)
                 if limiter is not None:
                     limiter.record(throttled=kind == "throttle")
-                if kind is None or attempt >= self.max_attempts:
+                if kind is None or attempt >= max_attempts:
+                    _log_final(context.operation, attempt, max_attempts, error, debug)
                     raise
                 cost = THROTTLING_RETRY_COST if kind == "throttle" else RETRY_COST
                 if not self.quota.acquire(cost):
+                    _log_final(context.operation, attempt, max_attempts, error, debug, "quota")
                     raise
                 retry_after = error.retry_after if isinstance(error, ServiceError) else None
                 delay = self.delay_for(kind, attempt, retry_after)
+                if debug:
+                    logger.debug(
+                        "%s attempt %d/%d: %s, request id %s; retrying in %.3f s",
+                        context.operation,
+                        attempt,
+                        max_attempts,
+                        _outcome(error),
+                        getattr(error, "request_id", None),
+                        delay,
+                    )
                 if self.on_retry is not None:
                     self.on_retry(request, error, delay)
                 context.total_retry_delay += delay
@@ -203,7 +242,57 @@ class RetryStage:
             if limiter is not None:
                 limiter.record(throttled=False)
             self.quota.release(cost if attempt > 1 else NO_RETRY_INCREMENT)
+            if debug:
+                logger.debug(
+                    "%s attempt %d/%d: HTTP %d, request id %s",
+                    context.operation,
+                    attempt,
+                    max_attempts,
+                    response.status,
+                    response.headers.get("x-amzn-requestid"),
+                )
             return response
+
+
+def _outcome(error: SecretsManagerError) -> str:
+    """An error as a log line shows it: its code and status, never its message."""
+    if isinstance(error, ServiceError):
+        return f"{error.code} (HTTP {error.status_code})"
+    return type(error).__name__
+
+
+def _log_final(
+    operation: str,
+    attempt: int,
+    max_attempts: int,
+    error: SecretsManagerError,
+    debug: bool,
+    reason: str | None = None,
+) -> None:
+    """Log the attempt that ends a call with ``error``; WARNING if it was not the first."""
+    if reason is None:
+        reason = "attempts exhausted" if classify(error) is not None else "not retryable"
+    else:
+        reason = "retry quota exhausted"
+    if debug:
+        logger.debug(
+            "%s attempt %d/%d: %s, request id %s; %s",
+            operation,
+            attempt,
+            max_attempts,
+            _outcome(error),
+            getattr(error, "request_id", None),
+            reason,
+        )
+    if attempt > 1 and logger.isEnabledFor(logging.WARNING):
+        logger.warning(
+            "%s failed after %d attempts: %s, request id %s (%s)",
+            operation,
+            attempt,
+            _outcome(error),
+            getattr(error, "request_id", None),
+            reason,
+        )
 
 
 class ClientRateLimiter:

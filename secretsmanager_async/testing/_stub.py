@@ -156,7 +156,13 @@ class Stubber:
         if self._queue:
             raise AssertionError(f"{len(self._queue)} responses remaining in queue.")
 
-    async def _invoke(self, operation: Operation[Any, Any], params: Any) -> Any:
+    async def _invoke(
+        self,
+        operation: Operation[Any, Any],
+        params: Any,
+        *,
+        options: object = None,  # a view's timeout and retry settings: nothing to apply here
+    ) -> Any:
         if not self._queue:
             raise UnStubbedResponseError(
                 operation.name,
