@@ -17,8 +17,10 @@ from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._protocol import EmptyResponse, ResponseMetadata
 from ._version import __version__
 from .exceptions import (
+    AttemptTimeoutError,
     CallTimeoutError,
     ClientClosedError,
+    ClientLoopError,
     ConfigurationError,
     ConnectError,
     ConnectionClosedError,
@@ -40,10 +42,12 @@ from .exceptions import (
     ResourceExistsException,
     ResourceNotFoundException,
     ResponseParseError,
+    ResponseTooLargeError,
     SecretsManagerError,
     ServiceError,
     TLSError,
     TransportError,
+    TransportTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +127,7 @@ __all__ = [
     "AioBotocoreCredentialsProvider",
     "AssociateCrossAccountReplicaRequest",
     "AssociateCrossAccountReplicaResponse",
+    "AttemptTimeoutError",
     "BatchGetSecretValueRequest",
     "BatchGetSecretValueResponse",
     "BulkResult",
@@ -133,6 +138,7 @@ __all__ = [
     "CancelRotateSecretResponse",
     "ClientClosedError",
     "ClientConfig",
+    "ClientLoopError",
     "ConfigurationError",
     "ConnectError",
     "ConnectTimeoutError",
@@ -201,6 +207,7 @@ __all__ = [
     "ResourcePolicySummary",
     "ResponseMetadata",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RestoreSecretRequest",
     "RestoreSecretResponse",
     "RotateSecretRequest",
@@ -219,6 +226,7 @@ __all__ = [
     "Tag",
     "TagResourceRequest",
     "TransportError",
+    "TransportTimeoutError",
     "UntagResourceRequest",
     "UpdateSecretRequest",
     "UpdateSecretResponse",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
+import importlib
 import logging
 import os
 import sys
@@ -11,12 +13,14 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
 from ._bulk import BulkMixin
-from ._config import ClientConfig
+from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
+from ._deadline import DeadlineExpired, within
 from ._endpoints import resolve_endpoint
 from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Handler, Middleware, MiddlewareStack
@@ -32,6 +36,7 @@ from ._version import __version__
 from .exceptions import (
     CallTimeoutError,
     ClientClosedError,
+    ClientLoopError,
     ConfigurationError,
     NoCredentialsError,
 )
@@ -46,11 +51,31 @@ O = TypeVar("O")  # noqa: E741
 
 _CONTENT_TYPE = "application/x-amz-json-1.1"
 
+#: seconds close() lets calls in flight finish before it cancels them
+DEFAULT_CLOSE_GRACE = 1.0
+# after cancelling, how long close() waits for the calls to unwind before closing the pool
+_UNWIND_SECONDS = 1.0
+
+# Imported in a worker thread before the first call: importing aiohttp alone blocks for
+# 100+ ms (it builds its default TLS contexts, loading the CA store, at import time).
+_COLD_IMPORTS = (
+    "secretsmanager_async._transport.aiohttp",
+    "secretsmanager_async._credentials.http",
+    "secretsmanager_async._credentials.chain",
+    "secretsmanager_async._credentials.refresh",
+    "secretsmanager_async._profiles",
+    "secretsmanager_async._converters",
+)
+
 
 class _State(enum.Enum):
     UNOPENED = 1
     OPENED = 2
-    CLOSED = 3
+    CLOSING = 3  # close() is waiting for calls in flight: new calls are refused
+    CLOSED = 4
+
+
+_SHUT = (_State.CLOSING, _State.CLOSED)
 
 
 class SecretsManagerClient(PaginatorsMixin, BulkMixin):
@@ -58,6 +83,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
 
     Use it as an async context manager, or call :meth:`close` when done. Every operation is
     an ``async`` method returning a frozen model; every call runs through :attr:`middleware`.
+
+    A client belongs to the event loop of its first call (or ``async with``): a call from any
+    other loop raises :class:`ClientLoopError` and opens nothing. Create one client per loop,
+    e.g. inside the coroutine given to :func:`asyncio.run` or in a web app's lifespan.
+    :meth:`close` refuses new calls at once and gives calls in flight a grace period; see there.
 
     Settings not given here come from ``config``, then the environment and the shared config
     profile (see :class:`ClientConfig`). ``credentials`` may be :class:`Credentials` or any
@@ -80,7 +110,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         max_attempts: int | None = None,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,
-        timeout: float | None = None,
+        timeout: float | _Unset | None = UNSET,
+        attempt_timeout: float | _Unset | None = UNSET,
+        max_response_bytes: int | _Unset | None = UNSET,
         max_connections: int | None = None,
         ca_bundle: str | None = None,
         verify_ssl: bool | None = None,
@@ -100,6 +132,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             timeout=timeout,
+            attempt_timeout=attempt_timeout,
+            max_response_bytes=max_response_bytes,
             max_connections=max_connections,
             ca_bundle=ca_bundle,
             verify_ssl=verify_ssl,
@@ -111,10 +145,20 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._owns_transport = transport is None
         self._state = _State.UNOPENED
         self._ready = False
+        self._set_up = False
         self._setup_lock: asyncio.Lock | None = None
         self._headers: dict[str, dict[str, str]] = {}
         self._timeout: float | None = None
+        self._host: str | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        #: tasks inside a call right now: close() waits for them, then cancels them
+        self._inflight: set[asyncio.Future[Any]] = set()
+        #: tasks close() cancelled; their calls raise ClientClosedError, not CancelledError
+        self._cancelled_by_close: set[asyncio.Future[Any]] = set()
+        #: set by close() while it waits; the last call to leave sets it
+        self._idle: asyncio.Event | None = None
+        self._closed_event: asyncio.Event | None = None
 
         # Stages are created now so the stack can be inspected and extended before the first
         # call; their settings are filled in by _prepare() once the configuration is resolved.
@@ -145,22 +189,77 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     ) -> None:
         await self.close()
 
-    async def close(self) -> None:
-        """Close the connection pool (if the client created it). Safe to call twice."""
-        if self._state is _State.CLOSED:
+    async def close(self, *, grace: float = DEFAULT_CLOSE_GRACE) -> None:
+        """Close the client and the connection pool it created. Safe to call twice.
+
+        New calls are refused at once with :class:`ClientClosedError`. Calls in flight get
+        ``grace`` seconds (default 1) to finish; those still running are then cancelled
+        inside the library and their callers get :class:`ClientClosedError`, never a
+        ``CancelledError`` they did not cause. Then the pool is closed. A session passed in
+        as ``session=`` is left open. A second, concurrent ``close()`` waits for the first.
+        """
+        loop = self._loop
+        if loop is not None and loop is not asyncio.get_running_loop():
+            if not loop.is_closed():
+                # The pool's sockets belong to that loop; closing them from here corrupts it.
+                raise ClientLoopError(_other_loop_message(loop, "close()"))
+            # That loop is gone (an earlier asyncio.run()): nothing in flight can remain. Mark
+            # the pool closed; aiohttp awaits nothing of a closed loop's, so this is safe here.
+            self._state = _State.CLOSED
+            self._ready = False
+            with contextlib.suppress(RuntimeError):  # "Event loop is closed", if anything
+                await self._release()
             return
-        self._state = _State.CLOSED
+        if self._state in _SHUT:
+            if self._closed_event is not None:
+                await self._closed_event.wait()
+            return
+        self._state = _State.CLOSING
         self._ready = False
+        self._closed_event = asyncio.Event()
+        try:
+            await self._drain(grace)
+            await self._release()
+        finally:
+            self._state = _State.CLOSED
+            self._closed_event.set()
+
+    async def _release(self) -> None:
         closers, self._closers = self._closers, []
         for close in closers:
             await close()
         if self._owns_transport and self._transport is not None:
             await self._transport.close()
 
+    async def _drain(self, grace: float) -> None:
+        """Wait up to ``grace`` s for calls in flight, then cancel the rest and let them unwind."""
+        me = asyncio.current_task()
+        others = self._inflight - {me}
+        if not others:
+            return
+        self._idle = idle = asyncio.Event()
+        try:
+            if grace > 0:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(idle.wait(), grace)
+            stragglers = [t for t in self._inflight if t is not me and not t.done()]
+            if not stragglers:
+                return
+            logger.debug("close(): cancelling %d call(s) still in flight", len(stragglers))
+            for task in stragglers:
+                self._cancelled_by_close.add(task)
+                task.cancel()
+            idle.clear()
+            if self._inflight - {me}:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(idle.wait(), _UNWIND_SECONDS)
+        finally:
+            self._idle = None
+
     @property
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
-        return self._state is _State.CLOSED
+        return self._state in _SHUT
 
     def _forget_pool(self) -> None:
         """Drop the connection pool unclosed, to be set up again by the next call.
@@ -174,6 +273,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._closers = []
         self._setup_lock = None
         self._ready = False
+        self._set_up = False
+        # the parent's loop and calls are not this process's: bind to the child's loop anew
+        self._loop = None
+        self._inflight = set()
+        self._cancelled_by_close = set()
         if self._state is _State.OPENED:
             self._state = _State.UNOPENED
 
@@ -206,20 +310,39 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         """The endpoint every request goes to, once resolved."""
         return self._endpoint.url
 
+    def _bind_loop(self) -> None:
+        """Bind the client to the running loop on first use; refuse any other loop."""
+        running = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = running
+        elif self._loop is not running:
+            raise ClientLoopError(_other_loop_message(self._loop, "a call"))
+
     async def _prepare(self) -> None:
-        if self._state is _State.CLOSED:
+        # CLOSING is let through: a call already in flight may finish its setup in the grace
+        # period (new calls were refused in _invoke).
+        state = self._state
+        if state is _State.CLOSED or (
+            state is _State.CLOSING and asyncio.current_task() not in self._inflight
+        ):
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
-        if self._ready:
+        self._bind_loop()
+        if self._set_up:
             return
         if self._setup_lock is None:
             self._setup_lock = asyncio.Lock()
         async with self._setup_lock:
-            if not self._ready:
+            if self._state is _State.CLOSED:
+                raise ClientClosedError("the client was closed while it was being set up")
+            if not self._set_up:
                 await self._setup()
-                self._state = _State.OPENED
-                self._ready = True
+                self._set_up = True
+                if self._state is _State.UNOPENED:
+                    self._state = _State.OPENED
+                    self._ready = True
 
     async def _setup(self) -> None:
+        await _warm_up()
         profile_settings = await _load_profile_settings(self._config)
         # only a profile given to us (not AWS_PROFILE) skips the environment keys, as in botocore
         explicit_profile = self._config.profile
@@ -241,7 +364,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._retry.configure(
             mode=config.retry_mode or "standard", max_attempts=config.max_attempts or 3
         )
-        self._timeout = config.timeout
+        self._timeout = _resolved(config.timeout)
+        self._host = urlsplit(url).hostname
 
         if self._transport is None:
             from ._transport.aiohttp import AiohttpTransport
@@ -251,11 +375,17 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 max_connections=config.max_connections or 128,
                 connect_timeout=config.connect_timeout,
                 read_timeout=config.read_timeout,
+                attempt_timeout=_resolved(config.attempt_timeout),
+                max_response_bytes=_resolved(config.max_response_bytes),
                 ca_bundle=config.ca_bundle,
                 verify_ssl=config.verify_ssl is not False,
                 trust_env=config.trust_env is not False,
             )
         self.middleware.terminal = self._transport.send
+        warm = getattr(self._transport, "warm", None)
+        if warm is not None:
+            # e.g. a CA bundle load (tens of ms) happens in a worker thread, not on the loop
+            await warm(self._endpoint.url)
 
         self._signing.region = config.region
         self._signing.credentials = await self._credentials_source(config, explicit_profile)
@@ -320,10 +450,59 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     async def _invoke(
         self, operation: Operation[I, O], params: I, *, options: CallOptions | None = None
     ) -> O:
-        # Validate and encode first: bad input fails before any setup or I/O.
-        body = operation.serialize(params)
+        if not self._ready and self._state in _SHUT:
+            raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
+        if self._loop is not asyncio.get_running_loop():
+            self._bind_loop()
+        task = asyncio.current_task()
+        inflight = self._inflight
+        if task is None or task in inflight:
+            # a call made from inside a call (a middleware of the user's): the outer one tracks
+            return await self._run(operation, params, options)
+        # Tracking costs a set add and discard per call; close() needs it to wait for calls
+        # and to tell the cancellations it causes from the caller's own.
+        inflight.add(task)
+        try:
+            return await self._run(operation, params, options)
+        except asyncio.CancelledError:
+            if self._state in _SHUT:
+                self._closed_while_in_flight(task)
+            raise
+        finally:
+            inflight.discard(task)
+            if self._idle is not None and not inflight:
+                self._idle.set()
+
+    async def _run(
+        self, operation: Operation[I, O], params: I, options: CallOptions | None = None
+    ) -> O:
         if not self._ready:
+            # Bad input fails before any setup or I/O; the encoder's first build runs off the
+            # loop (importing cattrs and building its hooks blocks for tens of ms).
+            operation.validate(params)
+            await _warm_up()
             await self._prepare()
+        return await self._call(operation, operation.serialize(params), options)
+
+    def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
+        """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""
+        ours = task in self._cancelled_by_close
+        self._cancelled_by_close.discard(task)
+        if sys.version_info >= (3, 11):
+            assert isinstance(task, asyncio.Task)
+            if ours:
+                task.uncancel()
+            if task.cancelling():
+                return  # the caller (or its timeout) cancelled too: theirs propagates
+        elif not ours:  # pragma: no cover - Python 3.10 cannot tell who cancelled
+            return
+        raise ClientClosedError(
+            "the client was closed while this call was in flight (close() grace period over)"
+        ) from None
+
+    async def _call(
+        self, operation: Operation[I, O], body: bytes, options: CallOptions | None = None
+    ) -> O:
         context = CallContext(operation.name)
         request = HttpRequest("POST", "", self._headers_for(operation), body, context)
         if options is None:
@@ -347,16 +526,17 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self, handler: Handler, request: HttpRequest, timeout: float
     ) -> HttpResponse:
         try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(timeout):
-                    return await handler(request)
-            else:  # pragma: no cover - Python 3.10
-                return await asyncio.wait_for(handler(request), timeout)
-        except (TimeoutError, asyncio.TimeoutError) as e:  # distinct classes on Python 3.10
+            return await within(timeout, handler(request))
+        except DeadlineExpired:
+            context = request.context
             raise CallTimeoutError(
-                f"{request.context.operation} did not finish within {timeout} s "
-                f"({request.context.attempts} attempt(s))"
-            ) from e
+                f"{context.operation} did not finish within timeout={timeout:g} s "
+                f"({context.attempts} attempt(s) to {self._host})",
+                timeout=timeout,
+                operation=context.operation,
+                host=self._host,
+                attempts=context.attempts,
+            ) from None
 
     # -- per-call options and the command style --------------------------------------------------
 
@@ -388,6 +568,14 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ``client.send(command)``.
         """
         return await self._invoke(operation_for(request), request)
+
+
+T = TypeVar("T", int, float)
+
+
+def _resolved(value: T | _Unset | None) -> T | None:
+    """A bound of a resolved config (never UNSET once resolved)."""
+    return None if isinstance(value, _Unset) else value
 
 
 class CallOptions:
@@ -544,6 +732,34 @@ async def _load_profile_settings(config: ClientConfig) -> dict[str, Any]:
     # endpoint_url stays: ClientConfig.resolve applies ignore_configured_endpoint_urls (the
     # environment variable may override the profile's flag)
     return attrs.asdict(settings)
+
+
+_warmed = False
+
+
+def _warm_up_blocking() -> None:
+    for name in _COLD_IMPORTS:
+        importlib.import_module(name)
+    from ._protocol import converter
+
+    converter()  # cattrs builds its dispatch tables here
+
+
+async def _warm_up() -> None:
+    """Import (and build) what a first call needs in a worker thread, once per process."""
+    global _warmed
+    if not _warmed:
+        await asyncio.to_thread(_warm_up_blocking)
+        _warmed = True
+
+
+def _other_loop_message(bound: asyncio.AbstractEventLoop, what: str) -> str:
+    state = "now closed, e.g. an earlier asyncio.run()" if bound.is_closed() else "still running"
+    return (
+        f"{what} came from another event loop than the one this client is bound to "
+        f"({state}); a client and its connection pool belong to one loop: create one client "
+        "per event loop, inside the coroutine you run or in your app's lifespan"
+    )
 
 
 def _user_agent(suffix: str | None) -> str:

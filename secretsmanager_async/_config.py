@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 
@@ -14,12 +15,38 @@ from .exceptions import ConfigurationError
 _RETRY_MODES = ("standard", "adaptive")
 
 
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "not given": for the bounds, where ``None`` means "no bound" and must be asked for explicitly
+UNSET: Final = _Unset.UNSET
+
+#: Defaults of the bounds (see the README's "Safety and limits").
+#: A BatchGetSecretValue page (20 secrets of at most 64 KiB, all JSON-escaped \uXXXX in the
+#: worst case) is under 8 MiB, a ListSecrets page of 100 entries a few MiB: 16 MiB is twice
+#: the worst legitimate response and ten times a typical full page.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+#: One attempt (connect, send, read the whole body): a healthy one takes well under a second;
+#: 30 s equals the read timeout and reads the largest legitimate page at about 2 Mbit/s.
+DEFAULT_ATTEMPT_TIMEOUT: Final = 30.0
+#: One call, all attempts and backoff: two full attempts, or three quick failures with backoff.
+DEFAULT_TIMEOUT: Final = 60.0
+#: Fields whose ``None`` is a user's explicit "no bound" (their "not given" is :data:`UNSET`).
+_BOUNDS = frozenset({"timeout", "attempt_timeout", "max_response_bytes"})
+
+
 @attrs.frozen(kw_only=True)
 class ClientConfig:
     """Settings for a :class:`SecretsManagerClient`.
 
-    Any field left ``None`` is taken from the environment, then the shared config profile, then
-    the default shown here.
+    Any field left unset is taken from the environment, then the shared config profile, then
+    the default shown here. The three bounds (``timeout``, ``attempt_timeout``,
+    ``max_response_bytes``) are always finite by default; setting one to ``None`` explicitly
+    lifts it.
 
     - ``region``: AWS region (``AWS_REGION``, ``AWS_DEFAULT_REGION``, profile ``region``); required.
     - ``endpoint_url``: a custom endpoint (``AWS_ENDPOINT_URL_SECRETS_MANAGER``,
@@ -31,8 +58,15 @@ class ClientConfig:
       ``AWS_USE_DUALSTACK_ENDPOINT``); default False.
     - ``retry_mode``: ``"standard"`` or ``"adaptive"`` (``AWS_RETRY_MODE``); default standard.
     - ``max_attempts``: attempts per call including the first (``AWS_MAX_ATTEMPTS``); default 3.
-    - ``connect_timeout`` / ``read_timeout``: seconds per attempt; default 10 / 30.
-    - ``timeout``: seconds for a whole call, all attempts and backoff included; default none.
+    - ``connect_timeout``: seconds to establish a connection; default 10.
+    - ``read_timeout``: seconds without any response data (reset by every byte); default 30.
+    - ``attempt_timeout``: seconds for one whole attempt (connect, send, full body read), so a
+      server dripping bytes cannot hold it; expiry raises :class:`AttemptTimeoutError`, which
+      is retried; default 30.
+    - ``timeout``: seconds for a whole call, all attempts and backoff included; expiry raises
+      :class:`CallTimeoutError`; default 60.
+    - ``max_response_bytes``: largest response body accepted, counted after decompression;
+      more raises :class:`ResponseTooLargeError` (not retried); default 16 MiB.
     - ``max_connections``: connection pool size; default 128, enough for bulk fetches.
     - ``ca_bundle``: a CA file for TLS verification (``AWS_CA_BUNDLE``).
     - ``verify_ssl``: TLS certificate verification; default True.
@@ -54,7 +88,9 @@ class ClientConfig:
     max_attempts: int | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
-    timeout: float | None = None
+    timeout: float | _Unset | None = UNSET
+    attempt_timeout: float | _Unset | None = UNSET
+    max_response_bytes: int | _Unset | None = UNSET
     max_connections: int | None = None
     ca_bundle: str | None = None
     verify_ssl: bool | None = None
@@ -66,8 +102,14 @@ class ClientConfig:
     credential_process_max_bytes: float | None = None
 
     def merge(self, **overrides: Any) -> ClientConfig:
-        """A copy with every override that is not None applied."""
-        changes = {k: v for k, v in overrides.items() if v is not None}
+        """A copy with every given override applied.
+
+        ``None`` means "not given", except for the bounds, where it lifts the bound and
+        :data:`UNSET` means "not given".
+        """
+        changes = {
+            k: v for k, v in overrides.items() if v is not UNSET and (v is not None or k in _BOUNDS)
+        }
         return attrs.evolve(self, **changes) if changes else self
 
     def resolve(
@@ -140,7 +182,13 @@ class ClientConfig:
                 "connect_timeout", pick("connect_timeout", (), "connect_timeout"), 10.0
             ),
             read_timeout=_to_float("read_timeout", pick("read_timeout", (), "read_timeout"), 30.0),
-            timeout=_to_float("timeout", self.timeout, None),
+            timeout=_bound_float("timeout", self.timeout, DEFAULT_TIMEOUT),
+            attempt_timeout=_bound_float(
+                "attempt_timeout", self.attempt_timeout, DEFAULT_ATTEMPT_TIMEOUT
+            ),
+            max_response_bytes=_bound_int(
+                "max_response_bytes", self.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES
+            ),
             max_connections=max_connections,
             ca_bundle=pick("ca_bundle", ("AWS_CA_BUNDLE",), "ca_bundle"),
             verify_ssl=True if self.verify_ssl is None else self.verify_ssl,
@@ -188,4 +236,19 @@ def _to_float(field: str, value: Any, default: float | None) -> float | None:
         raise ConfigurationError(f"{field}: must be a number of seconds (got {value!r})") from None
     if result <= 0:
         raise ConfigurationError(f"{field}: must be positive (got {value!r})")
+    return result
+
+
+def _bound_float(field: str, value: float | _Unset | None, default: float) -> float | None:
+    if value is None:
+        return None  # lifted by the user
+    return _to_float(field, default if value is UNSET else value, default)
+
+
+def _bound_int(field: str, value: int | _Unset | None, default: int) -> int | None:
+    if value is None:
+        return None  # lifted by the user
+    result = _to_int(field, default if value is UNSET else value, default)
+    if result < 1:
+        raise ConfigurationError(f"{field}: must be at least 1 (got {value!r})")
     return result

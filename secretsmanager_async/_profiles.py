@@ -11,7 +11,9 @@ Parsing follows botocore's rules so a file that works with the AWS CLI works her
   indented ``endpoint_url = ...`` lines).
 
 Files are read once per (config path, credentials path) and cached for the process; async
-callers use :func:`aload_shared_files` so the read runs off the event loop.
+callers use :func:`aload_shared_files` so the read runs off the event loop. Only regular files
+(and ``/dev/null``) are read: a FIFO or device raises :class:`ConfigurationError` at once
+rather than blocking (see ``_files``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from ._files import read_regular_file
 from .exceptions import ConfigurationError
 
 #: a profile: key -> value, or key -> nested block for values like ``s3 =\n  k = v``
@@ -195,11 +198,11 @@ def _parse_files(config_path: str, credentials_path: str) -> SharedFiles:
 
 def _read_ini(path: str) -> dict[str, Section]:
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_regular_file(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return {}
     except OSError as exc:
+        # a FIFO or device is refused at once: reading one could block forever
         raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
     if not text.strip():
         return {}

@@ -6,14 +6,18 @@ SecretsManagerError
 │   ├── NoCredentialsError          no provider in the chain found credentials
 │   └── CredentialRetrievalError    a configured provider failed (STS, container, process)
 ├── ParamValidationError            bad call arguments, raised before anything is sent
-├── ClientClosedError               a call on a closed client
+├── ClientClosedError               a call on a closed client, or one cut short by close()
+├── ClientLoopError                 a call from an event loop other than the client's
 ├── TransportError                  the request did not get a complete HTTP response
 │   ├── ConnectError                connection refused / DNS failure
 │   │   └── TLSError                certificate or TLS handshake failure (not retried)
-│   ├── ConnectTimeoutError
-│   ├── ReadTimeoutError            headers or body did not arrive in time
+│   ├── TransportTimeoutError       a time bound ran out (``timeout`` attribute)
+│   │   ├── ConnectTimeoutError
+│   │   ├── ReadTimeoutError        no response data for read_timeout
+│   │   │   └── AttemptTimeoutError one attempt outlasted attempt_timeout (a drip)
+│   │   └── CallTimeoutError        the per-call deadline (timeout) ran out
 │   ├── ConnectionClosedError       connection reset or closed mid-response
-│   └── CallTimeoutError            the per-call total timeout ran out
+│   └── ResponseTooLargeError       the body exceeded max_response_bytes (not retried)
 ├── ResponseParseError              a 2xx response that is not what the model says
 └── ServiceError                    an error response (code, message, request_id, status_code)
     ├── DecryptionFailure, EncryptionFailure, InternalServiceError,
@@ -68,16 +72,40 @@ class ParamValidationError(SecretsManagerError, ValueError):
 
 
 class ClientClosedError(SecretsManagerError, RuntimeError):
-    """The client was closed; create a new one."""
+    """The client was closed (before the call, or while it was in flight); create a new one."""
+
+
+class ClientLoopError(SecretsManagerError, RuntimeError):
+    """The client was used from an event loop other than the one of its first call.
+
+    A client (and its connection pool) belongs to one event loop: create one per loop.
+    """
 
 
 class TransportError(SecretsManagerError):
     """The request did not produce a complete HTTP response.
 
-    ``is_retry_safe`` tells the retry stage whether another attempt may help.
+    ``is_retry_safe`` tells the retry stage whether another attempt may help. ``operation``,
+    ``host`` and ``attempts`` (the attempts made so far, this one included) say where it
+    happened, when known; they survive pickling and copying.
     """
 
     is_retry_safe: bool = True
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        operation: str | None = None,
+        host: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        # Only the message goes into args: BaseException pickles args and __dict__ separately,
+        # so cls(*args) rebuilds the object and the attributes are restored from __dict__.
+        super().__init__(message)
+        self.operation = operation
+        self.host = host
+        self.attempts = attempts
 
 
 class ConnectError(TransportError):
@@ -90,20 +118,66 @@ class TLSError(ConnectError):
     is_retry_safe = False
 
 
-class ConnectTimeoutError(TransportError):
-    """Connecting took longer than the connect timeout."""
+class TransportTimeoutError(TransportError):
+    """A time bound ran out; ``timeout`` is that bound in seconds."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        timeout: float | None = None,
+        operation: str | None = None,
+        host: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation, host=host, attempts=attempts)
+        self.timeout = timeout
 
 
-class ReadTimeoutError(TransportError):
-    """The response (headers or body) did not arrive within the read timeout."""
+class ConnectTimeoutError(TransportTimeoutError):
+    """Connecting took longer than ``connect_timeout`` (the ``timeout`` attribute)."""
+
+
+class ReadTimeoutError(TransportTimeoutError):
+    """No response data arrived for ``read_timeout`` seconds (the ``timeout`` attribute)."""
+
+
+class AttemptTimeoutError(ReadTimeoutError):
+    """One attempt (connect, send, full body read) outlasted ``attempt_timeout``.
+
+    Raised even when bytes keep trickling in, which a read timeout cannot catch; retried
+    like a read timeout.
+    """
 
 
 class ConnectionClosedError(TransportError):
     """The connection was reset or closed before the response was complete."""
 
 
-class CallTimeoutError(TransportError):
-    """The call's total timeout (all attempts) ran out."""
+class ResponseTooLargeError(TransportError):
+    """The response body (decompressed) exceeded ``max_response_bytes`` (``limit``).
+
+    The connection is discarded and the call is not retried: the same request would get the
+    same answer.
+    """
+
+    is_retry_safe = False
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        limit: int | None = None,
+        operation: str | None = None,
+        host: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation, host=host, attempts=attempts)
+        self.limit = limit
+
+
+class CallTimeoutError(TransportTimeoutError):
+    """The call's deadline (``timeout``, all attempts and backoff) ran out."""
 
     is_retry_safe = False
 
@@ -208,8 +282,10 @@ MODELED_ERRORS: dict[str, type[ServiceError]] = {
 
 __all__ = [
     "MODELED_ERRORS",
+    "AttemptTimeoutError",
     "CallTimeoutError",
     "ClientClosedError",
+    "ClientLoopError",
     "ConfigurationError",
     "ConnectError",
     "ConnectTimeoutError",
@@ -231,8 +307,10 @@ __all__ = [
     "ResourceExistsException",
     "ResourceNotFoundException",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "SecretsManagerError",
     "ServiceError",
     "TLSError",
     "TransportError",
+    "TransportTimeoutError",
 ]

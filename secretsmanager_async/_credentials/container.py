@@ -42,8 +42,9 @@ def _is_allowed_host(host: str | None) -> bool:
 
 
 def _read_file(path: str) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    from .._files import read_regular_file  # a FIFO would block its thread forever
+
+    return read_regular_file(path)
 
 
 class ContainerProvider:

@@ -20,8 +20,9 @@ _PROVIDER = "web-identity"
 
 
 def _read_token(path: str) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read().strip()
+    from .._files import read_regular_file  # a FIFO would block its thread forever
+
+    return read_regular_file(path).strip()
 
 
 class WebIdentityProvider:

@@ -28,14 +28,20 @@ CLOCK_SKEW_CODES = frozenset(
 )
 #: only correct offsets larger than this: small ones are not the cause
 MIN_SKEW = 4 * 60.0
+#: never correct offsets larger than this: a server Date further off is ignored (and logged
+#: once). A day covers every real cause we know of (a clock set in the wrong time zone is off
+#: by at most 14 h, a drifting clock by minutes) while a wrong or hostile Date header can no
+#: longer move our signing time by years, for every later call.
+MAX_SKEW = 24 * 3600.0
 
 
 class SigningStage:
     """Signs each attempt with a fresh date and the current credentials.
 
     When the server rejects the signing time and its ``Date`` header shows our clock is off by
-    more than a few minutes, the offset is corrected (for every later call of this client too)
-    and the attempt is re-signed and sent once more.
+    more than a few minutes (:data:`MIN_SKEW`) but at most a day (:data:`MAX_SKEW`), the offset
+    is corrected (for every later call of this client too) and the attempt is re-signed and
+    sent once more. A ``Date`` further off is ignored, with one WARNING per client.
     """
 
     name = "sign"
@@ -56,6 +62,7 @@ class SigningStage:
         self._second = -1
         self._now = dt.datetime.fromtimestamp(0, dt.timezone.utc)
         self._keys = SigningKeyCache()
+        self._warned_implausible = False
 
     def now(self) -> dt.datetime:
         """The signing time: the local clock corrected by the learned offset.
@@ -99,6 +106,16 @@ class SigningStage:
             return False
         offset = error.server_date - self._clock()
         if abs(offset - self.clock_offset) < MIN_SKEW:
+            return False
+        if abs(offset) > MAX_SKEW:
+            if not self._warned_implausible:
+                self._warned_implausible = True
+                logger.warning(
+                    "ignoring a server Date %.0f s away from the local clock: beyond the "
+                    "%.0f s bound on clock-skew correction (further ones are not logged)",
+                    offset,
+                    MAX_SKEW,
+                )
             return False
         logger.warning("correcting clock skew of %.0f s reported by the server", offset)
         self.clock_offset = offset

@@ -2,20 +2,32 @@
 
 aiohttp's exceptions are mapped to ours at exactly one boundary, :func:`_map_error`, most
 specific first, using aiohttp's typed timeout classes rather than message text.
+
+Every attempt is bounded in time (``attempt_timeout``: connect, send and the whole body, which
+a read timeout alone cannot give, as every trickled byte resets it) and in memory
+(``max_response_bytes``, counted after decompression). We decompress ourselves, in bounded
+steps, so that a small gzip body cannot inflate past the limit before it is counted. A
+connection whose response was not read to the end is closed, never returned to the pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import zlib
+from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 from yarl import URL
 
 from .. import exceptions as exc
+from .._deadline import DeadlineExpired, within
 from .._http import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
+#: most bytes one decompression step produces
+_INFLATE_STEP = 256 * 1024
 
 
 class AiohttpTransport:
@@ -32,6 +44,8 @@ class AiohttpTransport:
         max_connections: int = 128,
         connect_timeout: float | None = 10.0,
         read_timeout: float | None = 30.0,
+        attempt_timeout: float | None = 30.0,
+        max_response_bytes: int | None = 16 * 1024 * 1024,
         ca_bundle: str | None = None,
         verify_ssl: bool = True,
         trust_env: bool = True,
@@ -42,6 +56,10 @@ class AiohttpTransport:
         self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._attempt_timeout = attempt_timeout
+        self._limit = max_response_bytes
         self._ca_bundle = ca_bundle
         self._ssl_context: ssl.SSLContext | None = None
         self._verify_ssl = verify_ssl
@@ -63,6 +81,11 @@ class AiohttpTransport:
                 self._ssl_context = ssl.create_default_context(cafile=self._ca_bundle)
             return self._ssl_context
         return True
+
+    async def warm(self, url: str) -> None:
+        """Resolve ``url``'s proxy and TLS settings in a worker thread (a CA bundle load blocks)."""
+        if url not in self._urls:
+            await asyncio.to_thread(self._target, url)
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -91,6 +114,24 @@ class AiohttpTransport:
         return target
 
     async def send(self, request: HttpRequest) -> HttpResponse:
+        deadline = self._attempt_timeout
+        if deadline is None:
+            return await self._send(request)
+        try:
+            return await within(deadline, self._send(request))
+        except DeadlineExpired:
+            context = request.context
+            host = self._target(request.url)[0].host
+            raise exc.AttemptTimeoutError(
+                f"{context.operation}: attempt {context.attempts} to {host} did not complete "
+                f"within attempt_timeout={deadline:g} s",
+                timeout=deadline,
+                operation=context.operation,
+                host=host,
+                attempts=context.attempts,
+            ) from None
+
+    async def _send(self, request: HttpRequest) -> HttpResponse:
         url, proxy, tls = self._target(request.url)
         session = self._session or self._get_session()
         try:
@@ -98,16 +139,132 @@ class AiohttpTransport:
                 request.method,
                 url,
                 data=request.body,
-                headers=request.headers,
+                headers=_with_accept_encoding(request.headers),
                 allow_redirects=False,
                 proxy=proxy,
                 ssl=tls,
+                auto_decompress=False,
             ) as response:
-                body = await response.read()
+                try:
+                    body = await self._read(response, request, url)
+                except BaseException:
+                    # A body not read to its end leaves the connection mid-message: discard it.
+                    response.close()
+                    raise
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
                 return HttpResponse(response.status, response.headers, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
-            raise _map_error(e) from e
+            raise self._map_error(e, request, url) from e
+
+    async def _read(
+        self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL
+    ) -> bytes:
+        limit = self._limit
+        length = response.content_length
+        encoding = response.headers.get("Content-Encoding")
+        if encoding is None or encoding == "identity":
+            if limit is not None and length is not None and length > limit:
+                raise self._too_large(request, url, length)  # before reading a byte of it
+            if length is not None or limit is None:
+                # aiohttp reads exactly Content-Length bytes, already checked against the limit
+                return await response.read()
+            return await self._read_counted(response, request, url, limit)
+        return await self._read_decoded(response, request, url, encoding.strip().lower())
+
+    async def _read_counted(
+        self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL, limit: int
+    ) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        content = response.content
+        while chunk := await content.readany():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(request, url, None)
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def _read_decoded(
+        self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL, encoding: str
+    ) -> bytes:
+        gzip = encoding in ("gzip", "x-gzip")
+        decoder: Any = None
+        if gzip:
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            decoder = None  # zlib-wrapped or raw: decided by the first byte, as aiohttp does
+        else:
+            raise exc.ConnectionClosedError(
+                f"{request.context.operation}: unsupported Content-Encoding {encoding!r} "
+                f"from {url.host}",
+                operation=request.context.operation,
+                host=url.host,
+                attempts=request.context.attempts,
+            )
+        limit = self._limit
+        parts: list[bytes] = []
+        size = 0
+        content = response.content
+        try:
+            while data := await content.readany():
+                if decoder is None:
+                    raw = data[0] & 0x0F != 8
+                    decoder = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+                while data:
+                    # Inflate in small steps, never more than one byte past the limit: a bomb
+                    # gets no further in memory, and no step allocates much at once.
+                    room = _INFLATE_STEP if limit is None else min(_INFLATE_STEP, limit - size + 1)
+                    out = decoder.decompress(data, room)
+                    size += len(out)
+                    if limit is not None and size > limit:
+                        raise self._too_large(request, url, None)
+                    parts.append(out)
+                    data = decoder.unconsumed_tail
+                    if not data and gzip and decoder.eof and decoder.unused_data:
+                        # another gzip member follows (RFC 1952 allows several)
+                        data = decoder.unused_data
+                        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if decoder is not None:
+                out = decoder.flush()
+                size += len(out)
+                if limit is not None and size > limit:
+                    raise self._too_large(request, url, None)
+                parts.append(out)
+        except zlib.error as e:
+            raise exc.ConnectionClosedError(
+                f"{request.context.operation}: a {encoding} response body from {url.host} "
+                f"does not decompress: {e}",
+                operation=request.context.operation,
+                host=url.host,
+                attempts=request.context.attempts,
+            ) from None
+        return b"".join(parts)
+
+    def _too_large(
+        self, request: HttpRequest, url: URL, length: int | None
+    ) -> exc.ResponseTooLargeError:
+        context = request.context
+        said = f" (Content-Length {length})" if length is not None else ""
+        return exc.ResponseTooLargeError(
+            f"{context.operation}: the response from {url.host}{said} exceeds "
+            f"max_response_bytes={self._limit} (attempt {context.attempts}); "
+            "the connection was discarded",
+            limit=self._limit,
+            operation=context.operation,
+            host=url.host,
+            attempts=context.attempts,
+        )
+
+    def _map_error(self, e: BaseException, request: HttpRequest, url: URL) -> exc.TransportError:
+        context = request.context
+        return _map_error(
+            e,
+            operation=context.operation,
+            host=url.host,
+            attempts=context.attempts,
+            connect_timeout=self._connect_timeout,
+            read_timeout=self._read_timeout,
+        )
 
     async def close(self) -> None:
         session = self._session
@@ -126,28 +283,70 @@ def _env_proxy(url: URL) -> URL | None:
     return URL(proxy)
 
 
-def _map_error(e: BaseException) -> exc.TransportError:
-    """Our error for an aiohttp (or socket) failure, the most specific match first."""
+def _seconds(value: float | None) -> str:
+    return "none" if value is None else f"{value:g} s"
+
+
+def _with_accept_encoding(headers: Mapping[str, str]) -> Mapping[str, str]:
+    # As botocore (http.client) sends: AWS answers uncompressed, and no body needs inflating
+    # on the common path. A server that compresses anyway is decoded within the limit.
+    if "Accept-Encoding" in headers:
+        return headers
+    return {**headers, "Accept-Encoding": "identity"}
+
+
+def _map_error(
+    e: BaseException,
+    *,
+    operation: str | None = None,
+    host: str | None = None,
+    attempts: int | None = None,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+) -> exc.TransportError:
+    """Our error for an aiohttp (or socket) failure, with where and when it happened if known."""
+    prefix = f"{operation}: " if operation else ""
+    target = host or "the endpoint"
+    attempt = f", attempt {attempts}" if attempts is not None else ""
     if isinstance(e, aiohttp.ConnectionTimeoutError):
-        return exc.ConnectTimeoutError("timed out connecting to the endpoint")
-    if isinstance(e, aiohttp.SocketTimeoutError):
-        return exc.ReadTimeoutError("timed out reading the response")
+        return exc.ConnectTimeoutError(
+            f"{prefix}timed out connecting to {target} "
+            f"(connect_timeout={_seconds(connect_timeout)}{attempt})",
+            timeout=connect_timeout,
+            operation=operation,
+            host=host,
+            attempts=attempts,
+        )
+    if isinstance(e, (aiohttp.SocketTimeoutError, asyncio.TimeoutError)):
+        return exc.ReadTimeoutError(
+            f"{prefix}timed out reading the response from {target} "
+            f"(read_timeout={_seconds(read_timeout)}{attempt})",
+            timeout=read_timeout,
+            operation=operation,
+            host=host,
+            attempts=attempts,
+        )
+    cls, message = _classify(e)
+    suffix = f" (attempt {attempts})" if attempts is not None else ""
+    return cls(f"{prefix}{message}{suffix}", operation=operation, host=host, attempts=attempts)
+
+
+def _classify(e: BaseException) -> tuple[type[exc.TransportError], str]:
+    """The error class and message for a non-timeout failure, the most specific match first."""
     if isinstance(e, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
-        return exc.TLSError(f"TLS failure connecting to the endpoint: {e}")
+        return exc.TLSError, f"TLS failure connecting to the endpoint: {e}"
     if isinstance(e, aiohttp.ClientConnectorError):
-        return exc.ConnectError(f"cannot connect to {e.host}:{e.port}: {e.strerror}")
+        return exc.ConnectError, f"cannot connect to {e.host}:{e.port}: {e.strerror}"
     if isinstance(e, aiohttp.ServerDisconnectedError):
-        return exc.ConnectionClosedError("the server closed the connection")
+        return exc.ConnectionClosedError, "the server closed the connection"
     if isinstance(e, aiohttp.ClientPayloadError):
-        return exc.ConnectionClosedError("the response body was incomplete")
+        return exc.ConnectionClosedError, "the response body was incomplete"
     if isinstance(e, aiohttp.ClientResponseError):
-        return exc.ConnectionClosedError(f"malformed HTTP response: {e.message}")
+        return exc.ConnectionClosedError, f"malformed HTTP response: {e.message}"
     if isinstance(e, aiohttp.ClientOSError):
-        return exc.ConnectionClosedError(f"connection error: {e.strerror or e}")
+        return exc.ConnectionClosedError, f"connection error: {e.strerror or e}"
     if isinstance(e, aiohttp.ClientError):
-        return exc.TransportError(f"{type(e).__name__}: {e}")
-    if isinstance(e, asyncio.TimeoutError):
-        return exc.ReadTimeoutError("timed out waiting for the response")
+        return exc.TransportError, f"{type(e).__name__}: {e}"
     if isinstance(e, OSError):
-        return exc.ConnectionClosedError(f"connection error: {e.strerror or e}")
-    return exc.TransportError(f"{type(e).__name__}: {e}")
+        return exc.ConnectionClosedError, f"connection error: {e.strerror or e}"
+    return exc.TransportError, f"{type(e).__name__}: {e}"

@@ -14,7 +14,9 @@ def test_defaults() -> None:
     assert config.retry_mode == "standard"
     assert config.max_attempts == 3
     assert config.max_connections == 128
-    assert (config.connect_timeout, config.read_timeout, config.timeout) == (10.0, 30.0, None)
+    assert (config.connect_timeout, config.read_timeout) == (10.0, 30.0)
+    assert (config.attempt_timeout, config.timeout) == (30.0, 60.0)
+    assert config.max_response_bytes == 16 * 1024 * 1024
     assert (config.use_fips, config.use_dualstack) == (False, False)
     assert config.verify_ssl is True
     assert config.region is None
@@ -134,3 +136,35 @@ async def test_region_from_profile_file(tmp_path: object, monkeypatch: pytest.Mo
     finally:
         _profiles.clear_cache()
     assert transport.requests[0].url == "https://secretsmanager.eu-central-1.amazonaws.com/"
+
+
+def test_bounds_are_lifted_only_by_an_explicit_none() -> None:
+    """Unset bounds get finite defaults; None set by the user (config or keyword) lifts them."""
+    lifted = ClientConfig(timeout=None, attempt_timeout=None, max_response_bytes=None)
+    config = lifted.resolve({}, {})
+    assert (config.timeout, config.attempt_timeout, config.max_response_bytes) == (None,) * 3
+    # merge (the client keywords) passes None through for the bounds only
+    merged = ClientConfig().merge(timeout=None, attempt_timeout=5, region=None)
+    assert merged.region is None
+    resolved = merged.resolve({}, {})
+    assert (resolved.timeout, resolved.attempt_timeout) == (None, 5.0)
+    assert resolved.max_response_bytes == 16 * 1024 * 1024
+    client = SecretsManagerClient(timeout=None, max_response_bytes=1024)
+    assert client.config.timeout is None
+    assert client.config.max_response_bytes == 1024
+    assert SecretsManagerClient().config.resolve({}, {}).timeout == 60.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("timeout", 0, "must be positive"),
+        ("attempt_timeout", "soon", "must be a number of seconds"),
+        ("max_response_bytes", 0, "must be at least 1"),
+        ("max_response_bytes", "big", "must be an integer"),
+    ],
+)
+def test_bad_bounds_name_the_field(field: str, value: object, rule: str) -> None:
+    """An invalid bound raises ConfigurationError naming the field and the rule."""
+    with pytest.raises(ConfigurationError, match=f"{field}: {rule}"):
+        ClientConfig(**{field: value}).resolve({}, {})
