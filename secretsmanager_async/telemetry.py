@@ -1,0 +1,462 @@
+"""OpenTelemetry tracing and metrics for the client and the cache (the ``[otel]`` extra).
+
+``instrument(client)`` adds two kinds of stage to the client's middleware stack:
+
+- ``telemetry.call``, outermost (outside ``retry``): one span of kind CLIENT per call, named
+  ``Secrets Manager.<Operation>``, current while the call runs (so HTTP spans of an
+  instrumented aiohttp nest under it), and the call metrics. The span carries the attributes
+  of OpenTelemetry's botocore instrumentation: ``rpc.system="aws-api"``,
+  ``rpc.service="Secrets Manager"``, ``rpc.method``, ``cloud.region``, ``server.address``,
+  ``server.port``, ``aws.request_id``, ``retry_attempts`` (attempts after the first, as there),
+  ``http.response.status_code``, ``error.type`` on failure (the service's error code, else the
+  exception's class name; a call cut short by its ``timeout`` is cancelled, so it shows
+  ``CancelledError``), and ``aws.secretsmanager.secret.arn`` only when the secret id sent is an
+  ARN or the response names one. No secret value and no secret name outside an ARN is
+  recorded; the span status description is the error code, never the message.
+- ``telemetry.sign`` just outside ``sign`` and ``telemetry.attempt`` just inside it: per
+  attempt, the signing time (credentials lookup included: they are cached) and the attempt
+  time (sending and receiving, as Smithy defines it). Each attempt that fails adds an
+  ``attempt`` event to the call's span with its number, ``error.type``, status and request id,
+  so retries are visible on the span.
+
+Metrics, with ``rpc.system``/``rpc.service``/``rpc.method`` dimensions, use the Smithy
+reference-architecture names AWS's Go, .NET, Rust and C++ SDKs emit:
+``smithy.client.call.duration`` (s), ``smithy.client.call.attempts``,
+``smithy.client.call.errors`` (calls that failed, with ``error.type``),
+``smithy.client.call.attempt_duration`` (s) and ``smithy.client.call.auth.signing_duration`` (s).
+
+``instrument(cache)`` reports a :class:`~secretsmanager_async.SecretCache`'s counters as
+observable instruments read from its ``stats`` at each collection (nothing is added to reads):
+``secretsmanager_async.cache.hits``, ``.misses``, ``.stale_reads``, ``.requests`` (by
+``rpc.method`` where the cache counts per operation), ``.errors``, ``.evictions`` and the
+``.size`` gauge.
+
+Only ``opentelemetry-api`` is needed; bring an SDK and exporters to see anything. The core
+never imports this module; a client not instrumented pays nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+try:
+    from opentelemetry import context as otel_context
+    from opentelemetry import metrics, trace
+    from opentelemetry.metrics import CallbackOptions, Observation
+    from opentelemetry.trace import SpanKind, StatusCode
+except ImportError as e:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "secretsmanager_async.telemetry needs OpenTelemetry's API: "
+        "pip install 'secretsmanager-async[otel]'"
+    ) from e
+
+from ._cache import SecretCache
+from ._client import ClientView, SecretsManagerClient
+from ._http import HttpRequest, HttpResponse
+from ._middleware.base import Handler
+from ._version import __version__
+from .exceptions import ServiceError
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import Span, TracerProvider
+
+__all__ = ["instrument", "uninstrument"]
+
+SCOPE = "secretsmanager_async.telemetry"
+SERVICE = "Secrets Manager"
+ARN_ATTRIBUTE = "aws.secretsmanager.secret.arn"
+STAGE_NAMES = ("telemetry.call", "telemetry.sign", "telemetry.attempt")
+
+# Structural matches only: inside a JSON string every quote is escaped, so a secret value or a
+# description can never produce `"SecretId":"` or `"ARN":"` unescaped.
+_REQUEST_ARN = re.compile(rb'"SecretId"\s*:\s*"(arn:[^"\\]{1,2048})"')
+_RESPONSE_ARN = re.compile(rb'"ARN"\s*:\s*"(arn:[^"\\]{1,2048})"')
+
+_perf_counter = time.perf_counter
+
+
+def instrument(
+    target: SecretsManagerClient | SecretCache,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> None:
+    """Trace and measure a client's calls, or report a cache's counters as metrics.
+
+    Providers default to OpenTelemetry's global ones. Instrumenting again replaces the
+    previous instrumentation. Views made with ``with_options`` share their client's.
+    """
+    if isinstance(target, SecretsManagerClient):
+        uninstrument(target)
+        _instrument_client(target, tracer_provider, meter_provider)
+    elif isinstance(target, SecretCache):
+        _instrument_cache(target, meter_provider)
+    elif isinstance(target, ClientView):
+        raise TypeError("instrument the client itself (view.client): its views share its stack")
+    else:
+        raise TypeError(
+            f"instrument() takes a SecretsManagerClient or a SecretCache, not {type(target)!r}"
+        )
+
+
+def uninstrument(target: SecretsManagerClient | SecretCache) -> None:
+    """Remove what :func:`instrument` added (metrics already exported stay exported)."""
+    if isinstance(target, SecretsManagerClient):
+        names = target.middleware.names
+        for name in STAGE_NAMES:
+            if name in names:
+                target.middleware.remove(name)
+    elif isinstance(target, SecretCache):
+        for registry in _CACHE_METERS.values():
+            registry.caches.pop(target, None)
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+class _Instruments:
+    """The tracer and the metric instruments one instrumented client records to."""
+
+    def __init__(
+        self, tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
+    ) -> None:
+        self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
+        meter = metrics.get_meter(SCOPE, __version__, meter_provider)
+        self.duration = meter.create_histogram(
+            "smithy.client.call.duration", unit="s", description="Time of a whole call"
+        )
+        self.attempts = meter.create_counter(
+            "smithy.client.call.attempts", unit="{attempt}", description="Attempts made"
+        )
+        self.errors = meter.create_counter(
+            "smithy.client.call.errors", unit="{error}", description="Calls that failed"
+        )
+        self.attempt_duration = meter.create_histogram(
+            "smithy.client.call.attempt_duration",
+            unit="s",
+            description="Time of one attempt: sending the request and reading the response",
+        )
+        self.signing_duration = meter.create_histogram(
+            "smithy.client.call.auth.signing_duration",
+            unit="s",
+            description="Time to sign one attempt (cached credentials lookup included)",
+        )
+
+
+class _Operation:
+    """What every call of one operation shares: its span name and attributes."""
+
+    __slots__ = ("arn_in_response", "dimensions", "name", "span_attributes", "span_name")
+
+    def __init__(self, name: str, region: str | None, endpoint_url: str) -> None:
+        self.name = name
+        self.span_name = f"{SERVICE}.{name}"
+        self.dimensions: dict[str, Any] = {
+            "rpc.system": "aws-api",
+            "rpc.service": SERVICE,
+            "rpc.method": name,
+        }
+        attributes = dict(self.dimensions)
+        if region:
+            attributes["cloud.region"] = region
+        parts = urlsplit(endpoint_url)
+        if parts.hostname:
+            attributes["server.address"] = parts.hostname
+            attributes["server.port"] = parts.port or (443 if parts.scheme == "https" else 80)
+        self.span_attributes = attributes
+        self.arn_in_response = _has_top_level_arn(name)
+
+
+def _has_top_level_arn(operation: str) -> bool:
+    """Whether the operation's response model names one secret by ARN at its top level."""
+    import attrs
+
+    from ._operations import OPERATIONS
+
+    op = OPERATIONS.get(operation)
+    if op is None:
+        return False
+    output = op.output_type
+    return attrs.has(output) and "arn" in attrs.fields_dict(output)
+
+
+class _CallState:
+    """Per-call state, kept in ``CallContext.observer`` for the per-attempt stages."""
+
+    __slots__ = ("sign_start", "span")
+
+    def __init__(self, span: Span) -> None:
+        self.span = span
+        self.sign_start = 0.0
+
+
+def _error_type(error: BaseException) -> str:
+    if isinstance(error, ServiceError):
+        return error.code
+    return type(error).__name__
+
+
+class _CallStage:
+    """One span and the call metrics per call (outside retry)."""
+
+    name = "telemetry.call"
+
+    def __init__(self, client: SecretsManagerClient, instruments: _Instruments) -> None:
+        self._client = client
+        self._instruments = instruments
+        self._operations: dict[str, _Operation] = {}
+        self._endpoint = ""
+
+    def _operation(self, name: str) -> _Operation:
+        client = self._client
+        endpoint = client.endpoint_url
+        if endpoint != self._endpoint:  # resolved at setup; cached attributes follow it
+            self._operations.clear()
+            self._endpoint = endpoint
+        op = self._operations[name] = _Operation(name, client.region, endpoint)
+        return op
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        context = request.context
+        op = self._operations.get(context.operation)
+        if op is None or self._endpoint != self._client.endpoint_url:
+            op = self._operation(context.operation)
+        instruments = self._instruments
+        attributes = op.span_attributes
+        found = _REQUEST_ARN.search(request.body)
+        if found is not None:
+            arn = found.group(1).decode("utf-8", "replace")
+            if ":secretsmanager:" in arn:
+                attributes = {**attributes, ARN_ATTRIBUTE: arn}
+            else:
+                found = None
+        span = instruments.tracer.start_span(
+            op.span_name, kind=SpanKind.CLIENT, attributes=attributes
+        )
+        context.observer = _CallState(span)
+        token = otel_context.attach(trace.set_span_in_context(span))
+        start = _perf_counter()
+        try:
+            response = await next(request)
+        except BaseException as error:
+            elapsed = _perf_counter() - start
+            otel_context.detach(token)
+            error_type = _error_type(error)
+            dimensions = op.dimensions
+            instruments.duration.record(elapsed, dimensions)
+            instruments.attempts.add(context.attempts, dimensions)
+            instruments.errors.add(1, {**dimensions, "error.type": error_type})
+            if span.is_recording():
+                ended: dict[str, Any] = {
+                    "retry_attempts": max(0, context.attempts - 1),
+                    "error.type": error_type,
+                }
+                if isinstance(error, ServiceError):
+                    ended["http.response.status_code"] = error.status_code
+                    if error.request_id:
+                        ended["aws.request_id"] = error.request_id
+                span.set_attributes(ended)
+                span.set_status(StatusCode.ERROR, error_type)
+            span.end()
+            raise
+        elapsed = _perf_counter() - start
+        otel_context.detach(token)
+        dimensions = op.dimensions
+        instruments.duration.record(elapsed, dimensions)
+        instruments.attempts.add(context.attempts, dimensions)
+        if span.is_recording():
+            ended = {
+                "retry_attempts": context.attempts - 1,
+                "http.response.status_code": response.status,
+            }
+            request_id = response.headers.get("x-amzn-requestid")
+            if request_id:
+                ended["aws.request_id"] = request_id
+            if found is None and op.arn_in_response:
+                arn_found = _RESPONSE_ARN.search(response.body)
+                if arn_found is not None:
+                    ended[ARN_ATTRIBUTE] = arn_found.group(1).decode("utf-8", "replace")
+            span.set_attributes(ended)
+        span.end()
+        return response
+
+
+class _SignStage:
+    """Marks when an attempt reaches signing (just outside ``sign``)."""
+
+    name = "telemetry.sign"
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        state = request.context.observer
+        if type(state) is _CallState:
+            state.sign_start = _perf_counter()
+        return await next(request)
+
+
+class _AttemptStage:
+    """Signing and attempt times; an event on the call's span for each failed attempt."""
+
+    name = "telemetry.attempt"
+
+    def __init__(self, instruments: _Instruments) -> None:
+        self._instruments = instruments
+        self._dimensions: dict[str, dict[str, Any]] = {}
+
+    def _dims(self, operation: str) -> dict[str, Any]:
+        dims = self._dimensions.get(operation)
+        if dims is None:
+            dims = self._dimensions[operation] = {
+                "rpc.system": "aws-api",
+                "rpc.service": SERVICE,
+                "rpc.method": operation,
+            }
+        return dims
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        context = request.context
+        state = context.observer
+        if type(state) is not _CallState:  # a call made before instrument(), still running
+            return await next(request)
+        instruments = self._instruments
+        dims = self._dims(context.operation)
+        start = _perf_counter()
+        instruments.signing_duration.record(start - state.sign_start, dims)
+        try:
+            response = await next(request)
+        except Exception as error:
+            instruments.attempt_duration.record(_perf_counter() - start, dims)
+            span = state.span
+            if span.is_recording():
+                event: dict[str, Any] = {
+                    "attempt": context.attempts,
+                    "error.type": _error_type(error),
+                }
+                if isinstance(error, ServiceError):
+                    event["http.response.status_code"] = error.status_code
+                    if error.request_id:
+                        event["aws.request_id"] = error.request_id
+                span.add_event("attempt", event)
+            raise
+        instruments.attempt_duration.record(_perf_counter() - start, dims)
+        return response
+
+
+_INSTRUMENTS: dict[
+    tuple[int, int], tuple[TracerProvider | None, MeterProvider | None, _Instruments]
+] = {}
+
+
+def _instrument_client(
+    client: SecretsManagerClient,
+    tracer_provider: TracerProvider | None,
+    meter_provider: MeterProvider | None,
+) -> None:
+    key = (id(tracer_provider), id(meter_provider))
+    cached = _INSTRUMENTS.get(key)
+    if cached is None or cached[0] is not tracer_provider or cached[1] is not meter_provider:
+        # one set per pair of providers: a meter ignores a second instrument of the same name
+        cached = _INSTRUMENTS[key] = (
+            tracer_provider,
+            meter_provider,
+            _Instruments(tracer_provider, meter_provider),
+        )
+    instruments = cached[2]
+    stack = client.middleware
+    stack.insert_before("retry", _CallStage(client, instruments))
+    stack.insert_before("sign", _SignStage())
+    stack.insert_after("sign", _AttemptStage(instruments))
+
+
+# -- the cache -------------------------------------------------------------------------------
+
+#: attribute telling apart the caches one process instruments (1, 2, ... in order)
+CACHE_ID_ATTRIBUTE = "secretsmanager_async.cache.id"
+
+
+class _CacheMeter:
+    """Observable instruments of one meter, reading every cache instrumented with it.
+
+    A meter keeps the first callbacks registered under a name and ignores later ones, so each
+    meter gets one set of instruments whose callbacks visit all its caches.
+    """
+
+    def __init__(self, meter: Any) -> None:
+        import weakref
+
+        self.meter = meter  # kept alive: the registry is keyed by its id
+        #: cache -> its number, for the ``secretsmanager_async.cache.id`` attribute
+        self.caches: weakref.WeakKeyDictionary[SecretCache, int] = weakref.WeakKeyDictionary()
+        counters = (
+            ("hits", "hits", "{read}", "Reads answered from memory"),
+            ("misses", "misses", "{read}", "Reads that waited for a request"),
+            ("stale_reads", "stale_hits", "{read}", "Reads answered with an expired value"),
+            ("errors", "errors", "{request}", "Requests that failed"),
+            ("evictions", "evictions", "{entry}", "Entries dropped to stay within max_size"),
+        )
+        for name, field, unit, description in counters:
+            meter.create_observable_counter(
+                f"secretsmanager_async.cache.{name}",
+                callbacks=[self._reader(field)],
+                unit=unit,
+                description=description,
+            )
+        meter.create_observable_counter(
+            "secretsmanager_async.cache.requests",
+            callbacks=[self._requests],
+            unit="{request}",
+            description="Requests the cache sent",
+        )
+        meter.create_observable_gauge(
+            "secretsmanager_async.cache.size",
+            callbacks=[self._reader("size")],
+            unit="{entry}",
+            description="Entries held",
+        )
+
+    def _reader(self, field: str) -> Any:
+        def observe(options: CallbackOptions) -> Iterable[Observation]:
+            return [
+                Observation(getattr(cache.stats, field), {CACHE_ID_ATTRIBUTE: number})
+                for cache, number in list(self.caches.items())
+            ]
+
+        return observe
+
+    def _requests(self, options: CallbackOptions) -> Iterable[Observation]:
+        observations = []
+        for cache, number in list(self.caches.items()):
+            stats = cache.stats
+            by_operation = getattr(stats, "requests", None)
+            if by_operation is None:
+                # a cache that does not count per operation: each miss and refresh was one
+                observations.append(
+                    Observation(stats.misses + stats.refreshes, {CACHE_ID_ATTRIBUTE: number})
+                )
+                continue
+            observations.extend(
+                Observation(
+                    count,
+                    {CACHE_ID_ATTRIBUTE: number, "rpc.service": SERVICE, "rpc.method": operation},
+                )
+                for operation, count in by_operation.items()
+            )
+        return observations
+
+
+_CACHE_METERS: dict[int, _CacheMeter] = {}
+_CACHE_NUMBERS = itertools.count(1)
+
+
+def _instrument_cache(cache: SecretCache, meter_provider: MeterProvider | None) -> None:
+    meter = metrics.get_meter(SCOPE, __version__, meter_provider)
+    registry = _CACHE_METERS.get(id(meter))
+    if registry is None or registry.meter is not meter:
+        registry = _CACHE_METERS[id(meter)] = _CacheMeter(meter)
+    uninstrument(cache)
+    registry.caches[cache] = next(_CACHE_NUMBERS)
