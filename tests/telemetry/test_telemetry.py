@@ -94,7 +94,7 @@ async def test_arn_sent_is_recorded_and_a_name_is_not(otel: Otel) -> None:
 
 
 async def test_retries_show_as_attempt_events_and_metrics(otel: Otel) -> None:
-    """Two scripted 503s then a success: 3 attempts, 2 events, attempt metrics counted per attempt."""
+    """Two scripted 503s then a success: 3 attempts, 2 events, attempt metrics per attempt."""
     transport = FakeTransport().add(
         error_response("ServiceUnavailable", status=503, headers={"x-amzn-requestid": "r1"}),
         error_response("ServiceUnavailable", status=503, headers={"x-amzn-requestid": "r2"}),
@@ -118,7 +118,11 @@ async def test_retries_show_as_attempt_events_and_metrics(otel: Otel) -> None:
         }
         for n in (1, 2)
     ]
-    dims = {"rpc.system": "aws-api", "rpc.service": "Secrets Manager", "rpc.method": "GetSecretValue"}
+    dims = {
+        "rpc.system": "aws-api",
+        "rpc.service": "Secrets Manager",
+        "rpc.method": "GetSecretValue",
+    }
     attrs, attempts = one_point(otel, "smithy.client.call.attempts")
     assert attrs == dims and attempts.value == 3
     attrs, duration = one_point(otel, "smithy.client.call.duration")
@@ -172,7 +176,7 @@ async def test_network_error_type_is_the_class_name(otel: Otel) -> None:
 
 
 async def test_span_is_current_during_the_call_and_nests_in_the_callers(otel: Otel) -> None:
-    """Middleware inside the call sees the call's span as current; the caller's span is its parent."""
+    """Middleware in the call sees the call's span as current; the caller's span is its parent."""
     seen: list[Any] = []
 
     class Capture:
@@ -260,7 +264,8 @@ async def main():
         await c.describe_secret(secret_id="n")
 
 asyncio.run(main())
-bad = sorted(m for m in sys.modules if m.startswith(("opentelemetry", "secretsmanager_async.telemetry")))
+prefixes = ("opentelemetry", "secretsmanager_async.telemetry")
+bad = sorted(m for m in sys.modules if m.startswith(prefixes))
 print(bad)
 """
     out = subprocess.run(
