@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from secretsmanager_async import Credentials, SecretsManagerClient
-from secretsmanager_async._http import HttpRequest, HttpResponse
-from secretsmanager_async._operations import GET_SECRET_VALUE
+from secretsmanager_async._generated.operations import GET_SECRET_VALUE
+from secretsmanager_async._protocol import HttpRequest, HttpResponse
 
 BODY = b'{"Name":"s","SecretString":"v","VersionId":"1"}'
 HEADERS = {"x-amzn-requestid": "r"}

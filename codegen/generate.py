@@ -6,12 +6,13 @@
 Input: codegen/model/service-2.json (botocore's Secrets Manager model, documentation stripped).
 Output (committed, never edited by hand):
 
-- ``secretsmanager_async/_models.py``: one frozen attrs class per structure shape, each built
-  on first access by a small factory (PEP 562 ``__getattr__``), for a fast import;
-- ``secretsmanager_async/_models.pyi``: the same classes declared for type checkers;
-- ``secretsmanager_async/_validators.py``: one straight-line validator per input shape;
-- ``secretsmanager_async/_operations.py``: ``Operation`` constants, ``OPERATIONS`` and
-  ``OperationsMixin`` with one ``async`` method per operation.
+- ``secretsmanager_async/_generated/models.py``: one frozen attrs class per structure shape,
+  each built on first access by a small factory (PEP 562 ``__getattr__``), for a fast import;
+- ``secretsmanager_async/_generated/models.pyi``: the same classes declared for type checkers;
+- ``secretsmanager_async/_generated/validators.py``: one straight-line validator per input shape;
+- ``secretsmanager_async/_generated/operations.py``: ``Operation`` constants, ``OPERATIONS``
+  and ``OperationsMixin`` with one ``async`` method per operation;
+- ``secretsmanager_async/_generated/__init__.py``: says so. Nothing hand-written lives there.
 
 The output is deterministic and already formatted the way ``ruff format`` would (line length
 100), so ``--check`` can compare bytes. It uses only the standard library.
@@ -30,6 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "codegen" / "model" / "service-2.json"
 PACKAGE = ROOT / "secretsmanager_async"
+#: the generated subpackage, inside PACKAGE; only this script writes there
+GENERATED = "_generated"
 LINE_LENGTH = 100
 
 # Rules the model cannot express: members that must not be given together.
@@ -269,7 +272,7 @@ def shape_doc(model: Model, name: str) -> str:
     return SHAPE_DOCS.get(name, f"The ``{name}`` structure of the service model.")
 
 
-# -- _models.py and _models.pyi -------------------------------------------------------------
+# -- models.py and models.pyi ---------------------------------------------------------------
 
 
 def factory_name(shape: str) -> str:
@@ -373,7 +376,7 @@ def render_models(model: Model) -> str:
         "",
         "Each class is built on first access (PEP 562 ``__getattr__``), with the models its",
         "annotations name: attrs compiles a class's methods as it builds it, and a call needs two",
-        "of the 64 classes. Type checkers read the declarations in ``_models.pyi``.",
+        "of the 64 classes. Type checkers read the declarations in ``models.pyi``.",
         "",
         HEADER.format(version=model.version),
         '"""',
@@ -385,9 +388,9 @@ def render_models(model: Model) -> str:
     ]
     if model.uses(model.structures, "timestamp"):
         out += ["from datetime import datetime"]
-    out += ["", "import attrs", "", "from ._protocol import NO_METADATA, WIRE, ResponseMetadata"]
+    out += ["", "import attrs", "", "from .._protocol import NO_METADATA, WIRE, ResponseMetadata"]
     # The model names (in __all__ and in annotations) are defined by __getattr__, which ruff
-    # does not follow; _models.pyi is where they are checked.
+    # does not follow; models.pyi is where they are checked.
     out += ["", "# ruff: noqa: F821, F822", ""]
     out += bracketed("__all__ = [", [py_str(n) for n in model.structures], "]", "")
     out += MODELS_RUNTIME.rstrip("\n").split("\n")
@@ -413,7 +416,7 @@ def render_models(model: Model) -> str:
 
 def render_models_stub(model: Model) -> str:
     out = [
-        '"""The models as type checkers see them; ``_models.py`` builds them on first use.',
+        '"""The models as type checkers see them; ``models.py`` builds them on first use.',
         "",
         HEADER.format(version=model.version),
         '"""',
@@ -421,7 +424,7 @@ def render_models_stub(model: Model) -> str:
     ]
     if model.uses(model.structures, "timestamp"):
         out += ["from datetime import datetime", ""]
-    out += ["import attrs", "", "from ._protocol import ResponseMetadata", ""]
+    out += ["import attrs", "", "from .._protocol import ResponseMetadata", ""]
     out += bracketed("__all__ = [", [py_str(n) for n in model.structures], "]", "")
     for name in model.structures:
         out += [""]
@@ -429,7 +432,7 @@ def render_models_stub(model: Model) -> str:
     return "\n".join(out) + "\n"
 
 
-# -- _validators.py -------------------------------------------------------------------------
+# -- validators.py --------------------------------------------------------------------------
 
 VALIDATOR_HELPERS = """
 
@@ -559,7 +562,7 @@ class ValidatorWriter:
             out += self.value(inner, item, element, element_path, depth + 1, element_cls)
         elif kind == "structure":
             fail = self.call(inner, "_type", [where, py_str(shape_name), var])
-            # Through the module: the class is built on first use (see _models.py).
+            # Through the module: the class is built on first use (see models.py).
             cls = cls or f"_models.{shape_name}"
             out += self.check(indent, f"not isinstance({var}, {cls})", fail)
             out += self.call(indent, validator_name(shape_name), [var, where])
@@ -630,16 +633,17 @@ def render_validators(model: Model) -> str:
     if model.uses(model.inputs, "timestamp"):
         out += ["from datetime import datetime"]
     out += ["from typing import TYPE_CHECKING, NoReturn", ""]
+    out += ["from ..exceptions import ParamValidationError"]
     if nested:
-        out += ["from . import _models"]
-    out += ["from .exceptions import ParamValidationError", "", "if TYPE_CHECKING:"]
-    out += import_block("._models", set(nested) | set(tops), "    ")
+        out += ["from . import models as _models"]
+    out += ["", "if TYPE_CHECKING:"]
+    out += import_block(".models", set(nested) | set(tops), "    ")
     out += VALIDATOR_HELPERS.rstrip("\n").split("\n")
     out += writer.lines
     return "\n".join(out) + "\n"
 
 
-# -- _operations.py -------------------------------------------------------------------------
+# -- operations.py --------------------------------------------------------------------------
 
 
 def render_operations(model: Model) -> str:
@@ -702,7 +706,7 @@ def render_operations(model: Model) -> str:
         "Each ``Operation`` constant ties an operation's name and target to its models and input",
         "validator; ``OperationsMixin`` has one keyword-only ``async`` method per operation that",
         "builds the input model and hands it to ``_invoke`` (implemented by the client). Models",
-        "are resolved through the ``_models`` module, which builds each on first use, when an",
+        "are resolved through the ``models`` module, which builds each on first use, when an",
         "operation is first used.",
         "",
         HEADER.format(version=model.version),
@@ -713,12 +717,13 @@ def render_operations(model: Model) -> str:
     ]
     if uses_uuid:
         out.append("import uuid")
-    out += ["from typing import TYPE_CHECKING, Any", "", "from . import _models"]
-    out += [f"from ._protocol import {EMPTY_RESPONSE}, I, O, Operation"]
+    out += ["from typing import TYPE_CHECKING, Any", ""]
+    out += [f"from .._protocol import {EMPTY_RESPONSE}, I, O, Operation"]
+    out += ["from . import models as _models"]
     validators = {validator_name(op["input"]["shape"]) for op in model.operations.values()}
-    out += import_block("._validators", validators)
+    out += import_block(".validators", validators)
     out += ["", "if TYPE_CHECKING:"]  # the models named in annotations
-    out += import_block("._models", names | _nested_inputs(model), "    ")
+    out += import_block(".models", names | _nested_inputs(model), "    ")
     out += constants
     out += ["", "#: every operation, by its name in the service model"]
     out += bracketed(
@@ -759,17 +764,36 @@ def _nested_inputs(model: Model) -> set[str]:
     return found
 
 
+# -- __init__.py ----------------------------------------------------------------------------
+
+
+def render_init(model: Model) -> str:
+    return "\n".join(
+        [
+            '"""Code generated from the service model: models, validators and operations.',
+            "",
+            "Nothing here is written by hand; the hand-written protocol is in ``_protocol``.",
+            "",
+            HEADER.format(version=model.version),
+            '"""',
+            "",
+        ]
+    )
+
+
 # -- main -----------------------------------------------------------------------------------
 
 
 def render_all(model_path: Path = MODEL) -> dict[Path, str]:
     """Every generated file, by path, as the generator would write it."""
     model = Model(json.loads(model_path.read_text(encoding="utf-8")))
+    out = PACKAGE / GENERATED
     return {
-        PACKAGE / "_models.py": render_models(model),
-        PACKAGE / "_models.pyi": render_models_stub(model),
-        PACKAGE / "_validators.py": render_validators(model),
-        PACKAGE / "_operations.py": render_operations(model),
+        out / "__init__.py": render_init(model),
+        out / "models.py": render_models(model),
+        out / "models.pyi": render_models_stub(model),
+        out / "validators.py": render_validators(model),
+        out / "operations.py": render_operations(model),
     }
 
 
@@ -784,6 +808,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         stale.append(path.relative_to(ROOT))
         if not args.check:
+            path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
     if args.check and stale:
         print("stale generated files:", *stale, sep="\n  ", file=sys.stderr)

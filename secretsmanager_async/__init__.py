@@ -3,18 +3,19 @@
 Everything public is importable from here; the modules behind it are private. The models and
 the cache, bulk, paginator and aiobotocore names are imported on first access (PEP 562), so
 ``import secretsmanager_async`` costs only what a client call needs.
+
+The layout, and the path of a call from a method to the socket and back: ``ARCHITECTURE.md``.
 """
 
 from typing import TYPE_CHECKING
 
-from . import _models
 from ._client import SecretsManagerClient
 from ._config import ClientConfig
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
-from ._http import CallContext, HttpRequest, HttpResponse
+from ._generated import models as _models
 from ._middleware.base import Handler, Middleware, MiddlewareStack
-from ._protocol import EmptyResponse, ResponseMetadata
+from ._protocol import CallContext, EmptyResponse, HttpRequest, HttpResponse, ResponseMetadata
 from ._version import __version__
 from .exceptions import (
     AttemptTimeoutError,
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from ._bulk import BulkResult
     from ._cache import CacheStats, SecretCache
     from ._credentials.aiobotocore import AioBotocoreCredentialsProvider
-    from ._models import (
+    from ._generated.models import (
         APIErrorType,
         AssociateCrossAccountReplicaRequest,
         AssociateCrossAccountReplicaResponse,

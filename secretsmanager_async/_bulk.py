@@ -23,8 +23,8 @@ import logging
 from collections.abc import Coroutine, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, overload
 
-from ._middleware.retry import classify
-from ._operations import OperationsMixin
+from ._classify import classify
+from ._generated.operations import OperationsMixin
 from .exceptions import (
     MODELED_ERRORS,
     ParamValidationError,
@@ -35,7 +35,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._models import (
+    from ._generated.models import (
         APIErrorType,
         BatchGetSecretValueResponse,
         GetSecretValueResponse,
@@ -302,7 +302,7 @@ class _BulkFetch:
 
 
 def _as_entry(r: GetSecretValueResponse) -> SecretValueEntry:
-    from ._models import SecretValueEntry
+    from ._generated.models import SecretValueEntry
 
     return SecretValueEntry(
         arn=r.arn,

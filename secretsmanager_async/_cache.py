@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from ._middleware.retry import classify
+from ._classify import classify
 from .exceptions import ClientClosedError, SecretsManagerError, ServiceError, TransportError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from ._bulk import BulkResult
-    from ._models import GetSecretValueResponse
+    from ._generated.models import GetSecretValueResponse
 
 __all__ = ["CacheStats", "SecretCache"]
 

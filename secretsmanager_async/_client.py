@@ -22,7 +22,6 @@ from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
 from ._deadline import DeadlineExpired, within
 from ._endpoints import resolve_endpoint
-from ._http import CallContext, HttpRequest, HttpResponse
 from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._middleware.endpoint import EndpointStage
 from ._middleware.errors import ErrorParsingStage
@@ -30,7 +29,14 @@ from ._middleware.recursion import RecursionDetectionStage, in_lambda
 from ._middleware.retry import RetryMode, RetryStage
 from ._middleware.signing import SigningStage
 from ._paginators import PaginatorsMixin
-from ._protocol import Operation, Request, ResponseMetadata
+from ._protocol import (
+    CallContext,
+    HttpRequest,
+    HttpResponse,
+    Operation,
+    Request,
+    ResponseMetadata,
+)
 from ._transport.base import Transport
 from ._version import __version__
 from .exceptions import (
@@ -64,7 +70,7 @@ _COLD_IMPORTS = (
     "secretsmanager_async._credentials.chain",
     "secretsmanager_async._credentials.refresh",
     "secretsmanager_async._profiles",
-    "secretsmanager_async._converters",
+    "secretsmanager_async._protocol.converters",
 )
 
 
@@ -697,7 +703,7 @@ _BY_REQUEST_NAME: dict[str, Operation[Any, Any]] = {}
 def operation_for(request: Request[O]) -> Operation[Any, O]:
     """The operation whose input model ``request`` is (``send``)."""
     if not _BY_REQUEST_NAME:
-        from ._operations import OPERATIONS
+        from ._generated.operations import OPERATIONS
 
         # the generator names each input model <Operation>Request
         _BY_REQUEST_NAME.update({f"{name}Request": op for name, op in OPERATIONS.items()})

@@ -10,18 +10,31 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
-
-if TYPE_CHECKING:
-    from ._cache import SecretCache
+from typing import Any, Protocol, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
-__all__ = ["dependency", "inject"]
+
+class SecretReader(Protocol):
+    """What the helpers need of a :class:`~secretsmanager_async.SecretCache`.
+
+    A protocol rather than the class, so this module does not import the cache that calls it.
+    """
+
+    async def get_secret_string(
+        self, secret_id: str, *, version_stage: str | None = None
+    ) -> str: ...
+
+    async def get_secret_json(
+        self, secret_id: str, key: str | None = None, *, version_stage: str | None = None
+    ) -> Any: ...
+
+
+__all__ = ["SecretReader", "dependency", "inject"]
 
 
 def dependency(
-    cache: SecretCache,
+    cache: SecretReader,
     secret_id: str,
     *,
     key: str | None = None,
@@ -47,7 +60,7 @@ def dependency(
 
 
 def inject(
-    cache: SecretCache,
+    cache: SecretReader,
     secret_id: str,
     *,
     key: str | None = None,

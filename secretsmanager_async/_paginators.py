@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._operations import OperationsMixin
+from ._generated.operations import OperationsMixin
 from .exceptions import ParamValidationError, ResponseParseError
 
 if TYPE_CHECKING:
-    from ._models import (
+    from ._generated.models import (
         BatchGetSecretValueResponse,
         Filter,
         ListResourcePoliciesResponse,

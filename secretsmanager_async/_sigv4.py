@@ -35,7 +35,7 @@ from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from ._credentials.base import Credentials
-from ._http import HttpRequest
+from ._protocol import HttpRequest
 
 __all__ = [
     "ALGORITHM",

@@ -44,26 +44,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-try:
-    from opentelemetry import context as otel_context
-    from opentelemetry import metrics, trace
-    from opentelemetry.metrics import CallbackOptions, Observation
-    from opentelemetry.trace import SpanKind, StatusCode
-except ImportError as e:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "secretsmanager_async.telemetry needs OpenTelemetry's API: "
-        "pip install 'secretsmanager-async[otel]'"
-    ) from e
-
 from ._cache import SecretCache
 from ._client import ClientView, SecretsManagerClient
-from ._http import HttpRequest, HttpResponse
 from ._middleware.base import Handler
+from ._protocol import HttpRequest, HttpResponse
 from ._version import __version__
 from .exceptions import ServiceError
 
 if TYPE_CHECKING:
-    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
     from opentelemetry.trace import Span, TracerProvider
 
 __all__ = ["instrument", "uninstrument"]
@@ -81,6 +70,18 @@ _RESPONSE_ARN = re.compile(rb'"ARN"\s*:\s*"(arn:[^"\\]{1,2048})"')
 _perf_counter = time.perf_counter
 
 
+def _require_otel() -> None:
+    """Import OpenTelemetry's API (on first use, not at import: it is an optional extra)."""
+    try:
+        import opentelemetry.metrics
+        import opentelemetry.trace  # noqa: F401
+    except ImportError as e:
+        raise ImportError(
+            "secretsmanager_async.telemetry needs OpenTelemetry's API: "
+            "pip install 'secretsmanager-async[otel]'"
+        ) from e
+
+
 def instrument(
     target: SecretsManagerClient | SecretCache,
     *,
@@ -92,6 +93,8 @@ def instrument(
     Providers default to OpenTelemetry's global ones. Instrumenting again replaces the
     previous instrumentation. Views made with ``with_options`` share their client's.
     """
+    if isinstance(target, (SecretsManagerClient, SecretCache)):
+        _require_otel()
     if isinstance(target, SecretsManagerClient):
         uninstrument(target)
         _instrument_client(target, tracer_provider, meter_provider)
@@ -126,7 +129,14 @@ class _Instruments:
     def __init__(
         self, tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
     ) -> None:
+        from opentelemetry import context, metrics, trace
+
         self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
+        self.client_kind = trace.SpanKind.CLIENT
+        self.error_status = trace.StatusCode.ERROR
+        self.in_context = trace.set_span_in_context
+        self.attach = context.attach
+        self.detach = context.detach
         meter = metrics.get_meter(SCOPE, __version__, meter_provider)
         self.duration = meter.create_histogram(
             "smithy.client.call.duration", unit="s", description="Time of a whole call"
@@ -177,7 +187,7 @@ def _has_top_level_arn(operation: str) -> bool:
     """Whether the operation's response model names one secret by ARN at its top level."""
     import attrs
 
-    from ._operations import OPERATIONS
+    from ._generated.operations import OPERATIONS
 
     op = OPERATIONS.get(operation)
     if op is None:
@@ -237,16 +247,16 @@ class _CallStage:
             else:
                 found = None
         span = instruments.tracer.start_span(
-            op.span_name, kind=SpanKind.CLIENT, attributes=attributes
+            op.span_name, kind=instruments.client_kind, attributes=attributes
         )
         context.observer = _CallState(span)
-        token = otel_context.attach(trace.set_span_in_context(span))
+        token = instruments.attach(instruments.in_context(span))
         start = _perf_counter()
         try:
             response = await next(request)
         except BaseException as error:
             elapsed = _perf_counter() - start
-            otel_context.detach(token)
+            instruments.detach(token)
             error_type = _error_type(error)
             dimensions = op.dimensions
             instruments.duration.record(elapsed, dimensions)
@@ -262,11 +272,11 @@ class _CallStage:
                     if error.request_id:
                         ended["aws.request_id"] = error.request_id
                 span.set_attributes(ended)
-                span.set_status(StatusCode.ERROR, error_type)
+                span.set_status(instruments.error_status, error_type)
             span.end()
             raise
         elapsed = _perf_counter() - start
-        otel_context.detach(token)
+        instruments.detach(token)
         dimensions = op.dimensions
         instruments.duration.record(elapsed, dimensions)
         instruments.attempts.add(context.attempts, dimensions)
@@ -389,6 +399,9 @@ class _CacheMeter:
     def __init__(self, meter: Any) -> None:
         import weakref
 
+        from opentelemetry.metrics import Observation
+
+        self._observation = Observation
         self.meter = meter  # kept alive: the registry is keyed by its id
         #: cache -> its number, for the ``secretsmanager_async.cache.id`` attribute
         self.caches: weakref.WeakKeyDictionary[SecretCache, int] = weakref.WeakKeyDictionary()
@@ -422,7 +435,7 @@ class _CacheMeter:
     def _reader(self, field: str) -> Any:
         def observe(options: CallbackOptions) -> Iterable[Observation]:
             return [
-                Observation(getattr(cache.stats, field), {CACHE_ID_ATTRIBUTE: number})
+                self._observation(getattr(cache.stats, field), {CACHE_ID_ATTRIBUTE: number})
                 for cache, number in list(self.caches.items())
             ]
 
@@ -436,11 +449,11 @@ class _CacheMeter:
             if by_operation is None:
                 # a cache that does not count per operation: each miss and refresh was one
                 observations.append(
-                    Observation(stats.misses + stats.refreshes, {CACHE_ID_ATTRIBUTE: number})
+                    self._observation(stats.misses + stats.refreshes, {CACHE_ID_ATTRIBUTE: number})
                 )
                 continue
             observations.extend(
-                Observation(
+                self._observation(
                     count,
                     {CACHE_ID_ATTRIBUTE: number, "rpc.service": SERVICE, "rpc.method": operation},
                 )
@@ -454,6 +467,8 @@ _CACHE_NUMBERS = itertools.count(1)
 
 
 def _instrument_cache(cache: SecretCache, meter_provider: MeterProvider | None) -> None:
+    from opentelemetry import metrics
+
     meter = metrics.get_meter(SCOPE, __version__, meter_provider)
     registry = _CACHE_METERS.get(id(meter))
     if registry is None or registry.meter is not meter:

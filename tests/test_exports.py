@@ -9,7 +9,8 @@ import sys
 import pytest
 
 import secretsmanager_async
-from secretsmanager_async import _models, exceptions
+from secretsmanager_async import exceptions
+from secretsmanager_async._generated import models as _models
 
 
 def test_all_names_resolve() -> None:

@@ -193,7 +193,7 @@ class StsClient:
         raise last
 
     def _sign(self, body: bytes, credentials: Credentials, action: str) -> Mapping[str, str]:
-        from .._http import CallContext, HttpRequest
+        from .._protocol import CallContext, HttpRequest
         from .._sigv4 import sign
 
         request = HttpRequest(

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
+
+#: what code outside ``_middleware`` may import; the rest is this module's own
+__all__ = ["Handler", "Middleware", "MiddlewareStack"]
 
 #: the rest of the stack below a middleware
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]

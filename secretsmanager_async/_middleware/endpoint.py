@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 from .base import Handler
+
+#: what code outside ``_middleware`` may import; the rest is this module's own
+__all__ = ["EndpointStage"]
 
 
 class EndpointStage:

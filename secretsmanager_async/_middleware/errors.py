@@ -7,9 +7,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 from ..exceptions import MODELED_ERRORS, ServiceError
 from .base import Handler
+
+#: what code outside ``_middleware`` may import; the rest is this module's own
+__all__ = ["ErrorParsingStage", "parse_error"]  # parse_error: also the Stubber's errors
 
 
 class ErrorParsingStage:

@@ -13,8 +13,11 @@ import os
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 from .base import Handler
+
+#: what code outside ``_middleware`` may import; the rest is this module's own
+__all__ = ["RecursionDetectionStage", "encode_trace_id", "in_lambda"]
 
 HEADER = "X-Amzn-Trace-Id"
 #: characters botocore leaves unencoded in the trace id (besides letters, digits and ``_.-~``)

@@ -26,43 +26,17 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
-from .._http import HttpRequest, HttpResponse
-from ..exceptions import SecretsManagerError, ServiceError, TransportError
+from .._classify import ErrorKind, classify
+from .._protocol import HttpRequest, HttpResponse
+from ..exceptions import SecretsManagerError, ServiceError
 from .base import Handler
+
+#: what code outside ``_middleware`` may import; the rest is this module's own
+__all__ = ["RetryHook", "RetryMode", "RetryQuota", "RetryStage"]
 
 RetryMode = Literal["standard", "adaptive"]
 
 logger = logging.getLogger("secretsmanager_async")
-
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "TransactionInProgressException",
-        "RequestLimitExceeded",
-        "BandwidthLimitExceeded",
-        "RequestThrottled",
-        "SlowDown",
-        "PriorRequestNotComplete",
-        "EC2ThrottledException",
-    }
-)
-TRANSIENT_CODES = frozenset(
-    {
-        "InternalServiceError",
-        "InternalError",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "IDPCommunicationError",
-    }
-)
-TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
 
 BASE_DELAY = 0.05
 THROTTLE_BASE_DELAY = 1.0
@@ -71,22 +45,6 @@ QUOTA_CAPACITY = 500
 RETRY_COST = 14
 THROTTLING_RETRY_COST = 5
 NO_RETRY_INCREMENT = 1
-
-
-ErrorKind = Literal["throttle", "transient"]
-
-
-def classify(error: SecretsManagerError) -> ErrorKind | None:
-    """Whether an error is worth another attempt, and of which kind."""
-    if isinstance(error, ServiceError):
-        if error.status_code == 429 or error.code in THROTTLING_CODES:
-            return "throttle"
-        if error.status_code in TRANSIENT_STATUS or error.code in TRANSIENT_CODES:
-            return "transient"
-        return None
-    if isinstance(error, TransportError) and error.is_retry_safe:
-        return "transient"
-    return None
 
 
 class RetryHook(Protocol):

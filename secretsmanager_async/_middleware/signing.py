@@ -8,10 +8,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._credentials.base import Credentials
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 from .._sigv4 import SigningKeyCache, sign
 from ..exceptions import ServiceError
 from .base import Handler
+
+#: what code outside ``_middleware`` may import; the rest is this module's own
+__all__ = ["SigningStage"]
 
 logger = logging.getLogger("secretsmanager_async")
 

@@ -23,7 +23,7 @@ from yarl import URL
 
 from .. import exceptions as exc
 from .._deadline import DeadlineExpired, within
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
 #: most bytes one decompression step produces

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 from ..exceptions import ConnectionClosedError, TransportError
 
 if TYPE_CHECKING:

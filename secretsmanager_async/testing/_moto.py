@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 from ..exceptions import ConfigurationError
 
 __all__ = ["MotoTransport"]

@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import _models
-from .._http import HttpResponse
+from .._generated import models as _models
+from .._generated.operations import OPERATIONS
 from .._middleware.errors import parse_error
-from .._operations import OPERATIONS
-from .._protocol import WIRE, Operation, ResponseMetadata
+from .._protocol import WIRE, HttpResponse, Operation, ResponseMetadata
 from ..exceptions import ParamValidationError
 
 if TYPE_CHECKING:

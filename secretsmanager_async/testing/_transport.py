@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .._http import HttpRequest, HttpResponse
+from .._protocol import HttpRequest, HttpResponse
 
 Responder = Callable[[HttpRequest], Awaitable[HttpResponse] | HttpResponse]
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from secretsmanager_async import Filter, SecretsManagerClient
-from secretsmanager_async._models import ListSecretsResponse, SecretListEntry
+from secretsmanager_async._generated.models import ListSecretsResponse, SecretListEntry
 from secretsmanager_async._paginators import Paginator
 from secretsmanager_async.exceptions import ParamValidationError, ResponseParseError
 

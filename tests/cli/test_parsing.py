@@ -7,14 +7,9 @@ import subprocess
 
 import pytest
 
-from secretsmanager_async._cli import (
-    CliError,
-    env_lines,
-    env_name,
-    format_table,
-    parse_filter,
-    parse_secret_mapping,
-)
+from secretsmanager_async._cli.common import CliError
+from secretsmanager_async._cli.output import env_lines, env_name, format_table
+from secretsmanager_async._cli.parser import parse_filter, parse_secret_mapping
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"
 
@@ -85,8 +80,8 @@ def test_rotation_column() -> None:
     """The ROTATION column: off, every N days, a schedule, or the pending deletion."""
     import datetime as dt
 
-    from secretsmanager_async._cli import _rotation
-    from secretsmanager_async._models import RotationRulesType, SecretListEntry
+    from secretsmanager_async._cli.output import _rotation
+    from secretsmanager_async._generated.models import RotationRulesType, SecretListEntry
 
     assert _rotation(SecretListEntry(name="a")) == "off"
     days = RotationRulesType(automatically_after_days=30)
@@ -103,8 +98,8 @@ def test_rotation_column() -> None:
 
 def test_plain_never_carries_secret_material() -> None:
     """Model printing drops value fields even if a response model has them."""
-    from secretsmanager_async._cli import plain
-    from secretsmanager_async._models import GetSecretValueResponse
+    from secretsmanager_async._cli.output import plain
+    from secretsmanager_async._generated.models import GetSecretValueResponse
 
     data = plain(GetSecretValueResponse(name="n", secret_string="s3cr3t", secret_binary=b"b"))
     assert data == {"name": "n"}

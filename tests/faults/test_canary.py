@@ -31,9 +31,9 @@ from secretsmanager_async import (
     SecretsManagerClient,
     Tag,
 )
-from secretsmanager_async._http import HttpRequest, HttpResponse
+from secretsmanager_async._generated.operations import OPERATIONS
 from secretsmanager_async._middleware.base import Handler
-from secretsmanager_async._operations import OPERATIONS
+from secretsmanager_async._protocol import HttpRequest, HttpResponse
 from secretsmanager_async.exceptions import (
     ParamValidationError,
     ResponseParseError,

@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secretsmanager_async._credentials.base import Credentials
-from secretsmanager_async._http import CallContext, HttpRequest
+from secretsmanager_async._protocol import CallContext, HttpRequest
 from secretsmanager_async._sigv4 import canonical_request, sign
 
 botocore_auth = pytest.importorskip("botocore.auth")

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from secretsmanager_async import SecretsManagerClient
-from secretsmanager_async._http import HttpRequest
 from secretsmanager_async._middleware.retry import RetryStage
+from secretsmanager_async._protocol import HttpRequest
 from secretsmanager_async.exceptions import SecretsManagerError
 
 from .conftest import MotoProcess, open_client

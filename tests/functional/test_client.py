@@ -18,8 +18,8 @@ from secretsmanager_async import (
     SecretsManagerClient,
     ServiceError,
 )
-from secretsmanager_async._http import HttpRequest, HttpResponse
 from secretsmanager_async._middleware.base import Handler
+from secretsmanager_async._protocol import HttpRequest, HttpResponse
 from secretsmanager_async.exceptions import ConnectionClosedError
 from secretsmanager_async.testing import FakeTransport, error_response, json_response
 

@@ -20,7 +20,7 @@ from secretsmanager_async import (
     ServiceError,
     Tag,
 )
-from secretsmanager_async._operations import OPERATIONS
+from secretsmanager_async._generated.operations import OPERATIONS
 
 from .extra_server import ExtraOpsServer
 

@@ -17,8 +17,8 @@ from secretsmanager_async import (
     SecretsManagerClient,
     ServiceError,
 )
-from secretsmanager_async._http import HttpRequest, HttpResponse
 from secretsmanager_async._middleware.base import Handler
+from secretsmanager_async._protocol import HttpRequest, HttpResponse
 from secretsmanager_async.telemetry import instrument, uninstrument
 from secretsmanager_async.testing import FakeTransport, error_response, json_response
 

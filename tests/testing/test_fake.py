@@ -32,7 +32,7 @@ TOKEN = "a" * 32
 
 def test_every_operation_of_the_model_is_served() -> None:
     """The fake implements all 26 operations of the service model."""
-    from secretsmanager_async._operations import OPERATIONS as MODEL
+    from secretsmanager_async._generated.operations import OPERATIONS as MODEL
 
     assert set(OPERATIONS) == set(MODEL) and len(OPERATIONS) == 26
 

@@ -20,8 +20,9 @@ import botocore
 import botocore.session
 import pytest
 
-from secretsmanager_async import _models, _operations
-from secretsmanager_async._operations import OPERATIONS, OperationsMixin
+from secretsmanager_async._generated import models as _models
+from secretsmanager_async._generated import operations as _operations
+from secretsmanager_async._generated.operations import OPERATIONS, OperationsMixin
 from secretsmanager_async._protocol import WIRE, EmptyResponse, Operation, ResponseMetadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,11 +53,12 @@ def _botocore_model() -> Any:
 def test_generated_files_are_current() -> None:
     """Each committed generated module is byte-for-byte what the generator produces now."""
     rendered = generate.render_all()
-    assert {p.name for p in rendered} == {
-        "_models.py",
-        "_models.pyi",
-        "_validators.py",
-        "_operations.py",
+    assert {p.relative_to(generate.PACKAGE).as_posix() for p in rendered} == {
+        "_generated/__init__.py",
+        "_generated/models.py",
+        "_generated/models.pyi",
+        "_generated/validators.py",
+        "_generated/operations.py",
     }
     for path, text in rendered.items():
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: regenerate"
@@ -70,12 +72,12 @@ def test_check_mode_reports_stale_files(
     package.mkdir()
     monkeypatch.setattr(generate, "ROOT", tmp_path)
     monkeypatch.setattr(generate, "PACKAGE", package)
-    assert generate.main([]) == 0  # writes the four files
+    assert generate.main([]) == 0  # writes the five files
     assert generate.main(["--check"]) == 0
-    models = package / "_models.py"
+    models = package / "_generated" / "models.py"
     models.write_text(models.read_text() + "# edited by hand\n")
     assert generate.main(["--check"]) == 1
-    assert "_models.py" in capsys.readouterr().err
+    assert "_generated/models.py" in capsys.readouterr().err
     assert models.read_text().endswith("# edited by hand\n")  # --check never writes
 
 
@@ -225,7 +227,7 @@ def test_import_builds_no_model() -> None:
     code = f"""
 import json
 import secretsmanager_async
-from secretsmanager_async import _models
+from secretsmanager_async._generated import models as _models
 print(json.dumps({_BUILT}))
 """
     assert _run(code) == []
@@ -235,8 +237,8 @@ def test_a_call_builds_only_its_models() -> None:
     """Serializing and parsing GetSecretValue builds its two classes, and no other."""
     code = f"""
 import json
-from secretsmanager_async import _models
-from secretsmanager_async._operations import GET_SECRET_VALUE
+from secretsmanager_async._generated import models as _models
+from secretsmanager_async._generated.operations import GET_SECRET_VALUE
 from secretsmanager_async._protocol import NO_METADATA
 body = GET_SECRET_VALUE.serialize(_models.GetSecretValueRequest(secret_id="s"))
 GET_SECRET_VALUE.parse(b'{{"Name": "s"}}', NO_METADATA)
@@ -249,8 +251,8 @@ def test_a_model_is_built_with_the_models_it_names() -> None:
     """Building a model builds the models in its annotations, so cattrs can resolve them."""
     code = f"""
 import json, typing
-from secretsmanager_async import _models
-from secretsmanager_async._operations import LIST_SECRETS
+from secretsmanager_async._generated import models as _models
+from secretsmanager_async._generated.operations import LIST_SECRETS
 from secretsmanager_async._protocol import NO_METADATA
 typing.get_type_hints(_models.ListSecretsResponse)
 built = {_BUILT}
@@ -292,7 +294,7 @@ def test_a_model_is_built_once_across_threads() -> None:
     """Threads racing for an unbuilt model all get the one class (the factory runs once)."""
     code = """
 import json, threading, time
-from secretsmanager_async import _models
+from secretsmanager_async._generated import models as _models
 factory = _models._FACTORIES["Tag"]
 calls = []
 def slow():
@@ -318,7 +320,7 @@ def test_models_pickle_by_module_level_name(name: str) -> None:
     """Each model has a module-level qualname and round-trips through pickle."""
     cls = getattr(_models, name)
     assert cls.__qualname__ == cls.__name__ == name
-    assert cls.__module__ == "secretsmanager_async._models"
+    assert cls.__module__ == "secretsmanager_async._generated.models"
     instance = cls(**{f.name: None for f in attrs.fields(cls) if f.default is attrs.NOTHING})
     assert pickle.loads(pickle.dumps(instance)) == instance
 
@@ -343,8 +345,8 @@ def test_module_attributes() -> None:
 
 
 def test_stub_declares_the_runtime_models() -> None:
-    """_models.pyi declares each model with the runtime fields, order and required-ness."""
-    tree = ast.parse((ROOT / "secretsmanager_async" / "_models.pyi").read_text())
+    """models.pyi declares each model with the runtime fields, order and required-ness."""
+    tree = ast.parse((ROOT / "secretsmanager_async" / "_generated" / "models.pyi").read_text())
     declared = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef):

@@ -16,9 +16,8 @@ from botocore.serialize import create_serializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsmanager_async import _models
-from secretsmanager_async._converters import make_converter
-from secretsmanager_async._models import (
+from secretsmanager_async._generated import models as _models
+from secretsmanager_async._generated.models import (
     BatchGetSecretValueResponse,
     CreateSecretRequest,
     DescribeSecretResponse,
@@ -29,7 +28,7 @@ from secretsmanager_async._models import (
     SecretValueEntry,
     Tag,
 )
-from secretsmanager_async._operations import (
+from secretsmanager_async._generated.operations import (
     BATCH_GET_SECRET_VALUE,
     DESCRIBE_SECRET,
     GET_RANDOM_PASSWORD,
@@ -48,6 +47,7 @@ from secretsmanager_async._protocol import (
     ResponseMetadata,
     converter,
 )
+from secretsmanager_async._protocol.converters import make_converter
 from secretsmanager_async.exceptions import ResponseParseError
 
 CANARY = "CANARY-7f3a9c-do-not-print"

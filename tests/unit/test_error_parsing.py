@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from secretsmanager_async._http import CallContext, HttpRequest, HttpResponse
 from secretsmanager_async._middleware.errors import ErrorParsingStage, parse_error, sanitize_code
+from secretsmanager_async._protocol import CallContext, HttpRequest, HttpResponse
 from secretsmanager_async.exceptions import (
     ResourceNotFoundException,
     ServiceError,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from secretsmanager_async._http import CallContext, HttpRequest, HttpResponse
+from secretsmanager_async._classify import classify
 from secretsmanager_async._middleware.retry import (
     ClientRateLimiter,
     RetryQuota,
     RetryStage,
-    classify,
 )
+from secretsmanager_async._protocol import CallContext, HttpRequest, HttpResponse
 from secretsmanager_async.exceptions import (
     CallTimeoutError,
     ConnectError,

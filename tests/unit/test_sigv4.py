@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from secretsmanager_async._credentials.base import Credentials
-from secretsmanager_async._http import CallContext, HttpRequest
+from secretsmanager_async._protocol import CallContext, HttpRequest
 from secretsmanager_async._sigv4 import (
     SigningKeyCache,
     canonical_request,

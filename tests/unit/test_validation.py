@@ -13,7 +13,7 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsmanager_async._models import (
+from secretsmanager_async._generated.models import (
     BatchGetSecretValueRequest,
     CreateSecretRequest,
     Filter,
@@ -25,7 +25,7 @@ from secretsmanager_async._models import (
     Tag,
     UpdateSecretRequest,
 )
-from secretsmanager_async._operations import (
+from secretsmanager_async._generated.operations import (
     BATCH_GET_SECRET_VALUE,
     CREATE_SECRET,
     GET_SECRET_VALUE,
@@ -231,7 +231,7 @@ def _strategy(shape: Any) -> st.SearchStrategy[Any]:
             max_size=min(meta.get("max", 3), 3),
         )
     assert kind == "structure", kind
-    from secretsmanager_async import _models
+    from secretsmanager_async._generated import models as _models
 
     cls = getattr(_models, shape.name)
     members = {botocore_name: _strategy(member) for botocore_name, member in shape.members.items()}

@@ -32,7 +32,7 @@ from cattrs.gen import (
     override,
 )
 
-from ._protocol import METADATA_KEY, WIRE, ResponseMetadata
+from .wire import METADATA_KEY, WIRE, ResponseMetadata
 
 __all__ = [
     "WireTypeError",

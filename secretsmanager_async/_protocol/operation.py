@@ -1,4 +1,4 @@
-"""The AWS JSON 1.1 protocol: one :class:`Operation` per API call, and response metadata.
+"""The AWS JSON 1.1 protocol: one :class:`Operation` per API call.
 
 An operation validates and encodes its input model to a request body, and decodes a response
 body into its output model. The cattrs converter behind both is built on first use (importing
@@ -13,9 +13,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-import attrs
-
-from .exceptions import ResponseParseError
+from ..exceptions import ResponseParseError
+from .wire import METADATA_KEY, ResponseMetadata
 
 if TYPE_CHECKING:
     from cattrs import Converter
@@ -23,56 +22,9 @@ if TYPE_CHECKING:
 I = TypeVar("I")  # noqa: E741 - the names used across the package for input/output models
 O = TypeVar("O")  # noqa: E741
 
-#: key of the field metadata entry holding a member's wire (service model) name
-WIRE = "secretsmanager_async.wire"
-#: key under which :meth:`Operation.parse` hands the metadata to the output model's hook;
-#: whatever the service sends under it is overwritten
-METADATA_KEY = "ResponseMetadata"
-
 # A reusable encoder: json.dumps() with non-default arguments builds a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _decode = json.loads
-
-
-@attrs.frozen(kw_only=True)
-class ResponseMetadata:
-    """How a response was obtained: request id, HTTP status, attempts and time spent waiting.
-
-    Models built locally (not parsed from a response) carry :data:`NO_METADATA`.
-    """
-
-    #: the service's request id (``x-amzn-RequestId``), when it sent one
-    request_id: str | None
-    #: HTTP status code of the final attempt
-    status_code: int
-    #: attempts made, the successful one included
-    attempts: int
-    #: seconds slept between attempts
-    total_retry_delay: float
-
-
-#: metadata of a model that was not received from the service
-NO_METADATA = ResponseMetadata(request_id=None, status_code=0, attempts=0, total_retry_delay=0.0)
-
-
-class Request(Generic[O]):
-    """Base of every operation's input model; ``O`` is the operation's output model.
-
-    It lets ``client.send(request)`` be typed: the generated stubs declare, for example,
-    ``GetSecretValueRequest(Request[GetSecretValueResponse])``.
-    """
-
-    __slots__ = ()
-
-
-@attrs.frozen(kw_only=True)
-class EmptyResponse:
-    """Result of an operation whose response has no members (``tag_resource``, ...).
-
-    Only ``metadata``, which tells how it was obtained, like every other result.
-    """
-
-    metadata: ResponseMetadata = attrs.field(default=NO_METADATA, eq=False)
 
 
 class _Codec(Generic[I, O]):
@@ -98,7 +50,7 @@ def converter(*, detailed: bool = False) -> Converter:
     """
     conv = _converters.get(detailed)
     if conv is None:
-        from ._converters import make_converter
+        from .converters import make_converter
 
         conv = _converters[detailed] = make_converter(detailed_validation=detailed)
     return conv
@@ -107,9 +59,9 @@ def converter(*, detailed: bool = False) -> Converter:
 class Operation(Generic[I, O]):
     """One API operation: its names, its models and the wire mapping between them.
 
-    Instances are module constants in ``_operations``; equality is identity. The model
+    Instances are module constants in ``_generated.operations``; equality is identity. The model
     classes are fetched through ``models`` on first use, so that defining all 26 operations
-    builds none of them (see ``_models``).
+    builds none of them (see ``_generated.models``).
     """
 
     # A plain slotted class: it is built at import, where attrs would compile its methods.
@@ -133,7 +85,7 @@ class Operation(Generic[I, O]):
         self.validate = validate
         #: makes an input model from its members. The first call resolves the models and puts
         #: the input class itself here: later calls cost one slot read, where going through
-        #: the ``_models`` module would cost an attribute lookup (its ``__getattr__`` keeps
+        #: the models module would cost an attribute lookup (its ``__getattr__`` keeps
         #: CPython from specializing it)
         self.build_input: type[I] = cast("type[I]", self._build_first_input)
         self._codec: _Codec[I, O] | None = None
@@ -192,7 +144,7 @@ class Operation(Generic[I, O]):
 
     def _describe_failure(self, data: dict[str, Any], output_type: type[O]) -> str:
         """Name the field that made structuring fail, by re-running with detailed validation."""
-        from ._converters import locate_error
+        from .converters import locate_error
 
         prefix = f"{self.name}: invalid response"
         try:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NoReturn
 
-from . import _models
-from .exceptions import ParamValidationError
+from ..exceptions import ParamValidationError
+from . import models as _models
 
 if TYPE_CHECKING:
-    from ._models import (
+    from .models import (
         AssociateCrossAccountReplicaRequest,
         BatchGetSecretValueRequest,
         CancelRotateSecretRequest,

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from ._ids import uuid4
+from .._ids import uuid4
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
