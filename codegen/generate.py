@@ -200,6 +200,12 @@ class Model:
         self.operations: dict[str, dict[str, Any]] = dict(sorted(data["operations"].items()))
         self.inputs = {op["input"]["shape"] for op in self.operations.values() if "input" in op}
         self.outputs = {op["output"]["shape"] for op in self.operations.values() if "output" in op}
+        #: input shape -> its operation's output model (for ``client.send``'s typing)
+        self.response_of = {
+            op["input"]["shape"]: op["output"]["shape"] if "output" in op else "EmptyResponse"
+            for op in self.operations.values()
+            if "input" in op
+        }
         # Exception shapes are modeled in exceptions.py, not as data classes.
         self.structures = sorted(
             name
@@ -301,7 +307,11 @@ def model_body(model: Model, name: str, indent: str, *, stub: bool) -> list[str]
     required = set(shape.get("required", ())) if name in model.input_reachable else set()
     inner = indent + "    "
     decorator = "@attrs.frozen(kw_only=True, slots=True)" if stub else "@_model"
-    out = [f"{indent}{decorator}", f"{indent}class {name}:"]
+    base = ""
+    if name in model.response_of:
+        # Request[Output] tells a type checker what client.send(request) returns
+        base = f"(Request[{model.response_of[name]}])" if stub else "(Request)"
+    out = [f"{indent}{decorator}", f"{indent}class {name}{base}:"]
     doc = shape_doc(model, name)
     if len(f'        """{doc}"""') > LINE_LENGTH:  # too long in a factory: two sentences
         doc = doc.replace("; ``", ".\n\n``", 1)
@@ -388,7 +398,8 @@ def render_models(model: Model) -> str:
     ]
     if model.uses(model.structures, "timestamp"):
         out += ["from datetime import datetime"]
-    out += ["", "import attrs", "", "from .._protocol import NO_METADATA, WIRE, ResponseMetadata"]
+    out += ["", "import attrs", ""]
+    out += ["from .._protocol import NO_METADATA, WIRE, Request, ResponseMetadata"]
     # The model names (in __all__ and in annotations) are defined by __getattr__, which ruff
     # does not follow; models.pyi is where they are checked.
     out += ["", "# ruff: noqa: F821, F822", ""]
@@ -424,7 +435,8 @@ def render_models_stub(model: Model) -> str:
     ]
     if model.uses(model.structures, "timestamp"):
         out += ["from datetime import datetime", ""]
-    out += ["import attrs", "", "from .._protocol import ResponseMetadata", ""]
+    out += ["import attrs", "", "from .._protocol import EmptyResponse, Request, ResponseMetadata"]
+    out += [""]
     out += bracketed("__all__ = [", [py_str(n) for n in model.structures], "]", "")
     for name in model.structures:
         out += [""]
