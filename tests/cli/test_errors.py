@@ -84,7 +84,7 @@ def test_debug_shows_the_attempt_log(cli: Run) -> None:
     result = cli("--debug", "describe", MISSING)
     stderr = result.stderr.decode()
     assert re.search(
-        r"DescribeSecret attempt 1/\d+: ResourceNotFoundException \(HTTP 400\), "
+        r"DescribeSecret attempt 1/\d+: ResourceNotFoundException \(HTTP \d+\), "
         r"request id \S+; not retryable",
         stderr,
     ), stderr

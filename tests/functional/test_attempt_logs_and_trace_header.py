@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from secretsmanager_async import Credentials, SecretsManagerClient, ServiceError
+from secretsmanager_async._middleware.base import Handler
 from secretsmanager_async._middleware.recursion import encode_trace_id
 from secretsmanager_async._protocol import HttpRequest, HttpResponse
-from secretsmanager_async._middleware.base import Handler
 from secretsmanager_async.testing import FakeTransport, error_response, json_response
 
 CREDS = Credentials("AKIDFAKE", "fake-secret-key")
@@ -168,7 +168,12 @@ async def test_trace_id_follows_each_invocation(monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.parametrize(
     "trace_id",
-    [TRACE_ID, "Root=1-2-3;Lineage=a87bd80c:0,68fd508a:5", "café/ü space\t\"q\"'x'{a}[b]&+=", "?#%"],
+    [
+        TRACE_ID,
+        "Root=1-2-3;Lineage=a87bd80c:0,68fd508a:5",
+        "café/ü space\t\"q\"'x'{a}[b]&+=",
+        "?#%",
+    ],
 )
 def test_encoding_matches_botocore(trace_id: str) -> None:
     """Percent-encoding is botocore's, character for character."""
@@ -197,9 +202,7 @@ async def test_a_header_the_user_set_is_left_alone(monkeypatch: pytest.MonkeyPat
         await client.get_secret_value(secret_id="a")
         await client.with_options(middleware=[SetsTraceHeader()]).get_secret_value(secret_id="a")
     for request in transport.requests:
-        assert [k for k in request.headers if k.lower() == "x-amzn-trace-id"] == [
-            "x-amzn-trace-id"
-        ]
+        assert [k for k in request.headers if k.lower() == "x-amzn-trace-id"] == ["x-amzn-trace-id"]
         assert request.headers["x-amzn-trace-id"] == "Root=mine"
 
 

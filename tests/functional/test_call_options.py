@@ -22,8 +22,8 @@ from secretsmanager_async import (
 )
 from secretsmanager_async._generated import models
 from secretsmanager_async._generated.operations import OPERATIONS
-from secretsmanager_async._protocol import EmptyResponse, HttpRequest, HttpResponse
 from secretsmanager_async._middleware.base import Handler
+from secretsmanager_async._protocol import EmptyResponse, HttpRequest, HttpResponse
 from secretsmanager_async.testing import FakeTransport, error_response, json_response
 
 CREDS = Credentials("AKIDFAKE", "fake-secret-key")
