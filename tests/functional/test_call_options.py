@@ -257,7 +257,7 @@ async def test_send_returns_the_parsed_model_and_empty_responses() -> None:
 async def test_send_refuses_what_is_not_a_request_model() -> None:
     """Anything but an operation's input model is a TypeError naming what it got."""
     async with make(FakeTransport()) as client:
-        with pytest.raises(TypeError, match="request model.*got Tag"):
+        with pytest.raises(TypeError, match=r"request model.*got Tag"):
             await client.send(Tag(key="k"))  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="got GetSecretValueResponse"):
             await client.send(GetSecretValueResponse())  # type: ignore[arg-type]
