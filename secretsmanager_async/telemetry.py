@@ -19,11 +19,12 @@
   ``attempt`` event to the call's span with its number, ``error.type``, status and request id,
   so retries are visible on the span.
 
-Metrics, with ``rpc.system``/``rpc.service``/``rpc.method`` dimensions, use the Smithy
+Metrics, with ``rpc.service``/``rpc.method`` dimensions, use the Smithy
 reference-architecture names AWS's Go, .NET, Rust and C++ SDKs emit:
 ``smithy.client.call.duration`` (s), ``smithy.client.call.attempts``,
 ``smithy.client.call.errors`` (calls that failed, with ``error.type``),
 ``smithy.client.call.attempt_duration`` (s) and ``smithy.client.call.auth.signing_duration`` (s).
+All of a call's measurements are recorded together when it ends, outside its span's context.
 
 ``instrument(cache)`` reports a :class:`~secretsmanager_async.SecretCache`'s counters as
 observable instruments read from its ``stats`` at each collection (nothing is added to reads):
@@ -167,12 +168,9 @@ class _Operation:
     def __init__(self, name: str, region: str | None, endpoint_url: str) -> None:
         self.name = name
         self.span_name = f"{SERVICE}.{name}"
-        self.dimensions: dict[str, Any] = {
-            "rpc.system": "aws-api",
-            "rpc.service": SERVICE,
-            "rpc.method": name,
-        }
-        attributes = dict(self.dimensions)
+        #: the metrics' dimensions, as the Smithy reference architecture has them
+        self.dimensions: dict[str, Any] = {"rpc.service": SERVICE, "rpc.method": name}
+        attributes: dict[str, Any] = {"rpc.system": "aws-api", **self.dimensions}
         if region:
             attributes["cloud.region"] = region
         parts = urlsplit(endpoint_url)
@@ -197,13 +195,19 @@ def _has_top_level_arn(operation: str) -> bool:
 
 
 class _CallState:
-    """Per-call state, kept in ``CallContext.observer`` for the per-attempt stages."""
+    """Per-call state, kept in ``CallContext.observer`` for the per-attempt stages.
 
-    __slots__ = ("sign_start", "span")
+    Attempt and signing times are kept here and recorded with the call's metrics when it
+    ends: one batch of measurements per call, made outside the span's context.
+    """
+
+    __slots__ = ("attempt_times", "sign_start", "sign_times", "span")
 
     def __init__(self, span: Span) -> None:
         self.span = span
         self.sign_start = 0.0
+        self.sign_times: list[float] = []
+        self.attempt_times: list[float] = []
 
 
 def _error_type(error: BaseException) -> str:
@@ -232,6 +236,20 @@ class _CallStage:
         op = self._operations[name] = _Operation(name, client.region, endpoint)
         return op
 
+    def _record(
+        self, op: _Operation, state: _CallState, elapsed: float, attempts: int, error: str | None
+    ) -> None:
+        instruments = self._instruments
+        dimensions = op.dimensions
+        instruments.duration.record(elapsed, dimensions)
+        instruments.attempts.add(attempts, dimensions)
+        for seconds in state.attempt_times:
+            instruments.attempt_duration.record(seconds, dimensions)
+        for seconds in state.sign_times:
+            instruments.signing_duration.record(seconds, dimensions)
+        if error is not None:
+            instruments.errors.add(1, {**dimensions, "error.type": error})
+
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         op = self._operations.get(context.operation)
@@ -249,7 +267,7 @@ class _CallStage:
         span = instruments.tracer.start_span(
             op.span_name, kind=instruments.client_kind, attributes=attributes
         )
-        context.observer = _CallState(span)
+        state = context.observer = _CallState(span)
         token = instruments.attach(instruments.in_context(span))
         start = _perf_counter()
         try:
@@ -258,10 +276,6 @@ class _CallStage:
             elapsed = _perf_counter() - start
             instruments.detach(token)
             error_type = _error_type(error)
-            dimensions = op.dimensions
-            instruments.duration.record(elapsed, dimensions)
-            instruments.attempts.add(context.attempts, dimensions)
-            instruments.errors.add(1, {**dimensions, "error.type": error_type})
             if span.is_recording():
                 ended: dict[str, Any] = {
                     "retry_attempts": max(0, context.attempts - 1),
@@ -274,12 +288,10 @@ class _CallStage:
                 span.set_attributes(ended)
                 span.set_status(instruments.error_status, error_type)
             span.end()
+            self._record(op, state, elapsed, context.attempts, error_type)
             raise
         elapsed = _perf_counter() - start
         instruments.detach(token)
-        dimensions = op.dimensions
-        instruments.duration.record(elapsed, dimensions)
-        instruments.attempts.add(context.attempts, dimensions)
         if span.is_recording():
             ended = {
                 "retry_attempts": context.attempts - 1,
@@ -294,6 +306,7 @@ class _CallStage:
                     ended[ARN_ATTRIBUTE] = arn_found.group(1).decode("utf-8", "replace")
             span.set_attributes(ended)
         span.end()
+        self._record(op, state, elapsed, context.attempts, None)
         return response
 
 
@@ -314,33 +327,17 @@ class _AttemptStage:
 
     name = "telemetry.attempt"
 
-    def __init__(self, instruments: _Instruments) -> None:
-        self._instruments = instruments
-        self._dimensions: dict[str, dict[str, Any]] = {}
-
-    def _dims(self, operation: str) -> dict[str, Any]:
-        dims = self._dimensions.get(operation)
-        if dims is None:
-            dims = self._dimensions[operation] = {
-                "rpc.system": "aws-api",
-                "rpc.service": SERVICE,
-                "rpc.method": operation,
-            }
-        return dims
-
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         state = context.observer
         if type(state) is not _CallState:  # a call made before instrument(), still running
             return await next(request)
-        instruments = self._instruments
-        dims = self._dims(context.operation)
         start = _perf_counter()
-        instruments.signing_duration.record(start - state.sign_start, dims)
+        state.sign_times.append(start - state.sign_start)
         try:
             response = await next(request)
         except Exception as error:
-            instruments.attempt_duration.record(_perf_counter() - start, dims)
+            state.attempt_times.append(_perf_counter() - start)
             span = state.span
             if span.is_recording():
                 event: dict[str, Any] = {
@@ -353,7 +350,7 @@ class _AttemptStage:
                         event["aws.request_id"] = error.request_id
                 span.add_event("attempt", event)
             raise
-        instruments.attempt_duration.record(_perf_counter() - start, dims)
+        state.attempt_times.append(_perf_counter() - start)
         return response
 
 
@@ -380,7 +377,7 @@ def _instrument_client(
     stack = client.middleware
     stack.insert_before("retry", _CallStage(client, instruments))
     stack.insert_before("sign", _SignStage())
-    stack.insert_after("sign", _AttemptStage(instruments))
+    stack.insert_after("sign", _AttemptStage())
 
 
 # -- the cache -------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ class RecursionDetectionStage:
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         self._environ = environ
+        # the last trace id and its encoding: one invocation's calls share one id
+        self._raw = ""
+        self._encoded = ""
 
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         # read per request: the runtime sets a new trace id for every invocation
@@ -55,6 +58,9 @@ class RecursionDetectionStage:
         for name in headers:
             if name.lower() == "x-amzn-trace-id":
                 return await next(request)
+        if trace_id != self._raw:
+            self._encoded = encode_trace_id(trace_id)
+            self._raw = trace_id
         new = dict(headers)
-        new[HEADER] = encode_trace_id(trace_id)
+        new[HEADER] = self._encoded
         return await next(request.with_headers(new))

@@ -119,7 +119,6 @@ async def test_retries_show_as_attempt_events_and_metrics(otel: Otel) -> None:
         for n in (1, 2)
     ]
     dims = {
-        "rpc.system": "aws-api",
         "rpc.service": "Secrets Manager",
         "rpc.method": "GetSecretValue",
     }
