@@ -64,6 +64,16 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
+@nox.session(python="3.12")
+def fleet(session: nox.Session) -> None:
+    """A fleet's start-up against scaled-down account quotas (benchmarks/fleet.py).
+
+    aiobotocore and matplotlib are benchmark-only installs, never library dependencies.
+    """
+    session.install("-e", ".", "aiobotocore", "matplotlib")
+    session.run("python", "benchmarks/fleet.py", *session.posargs)
+
+
 @nox.session
 def refresh_model(session: nox.Session) -> None:
     """Copy the service model from a pinned botocore (documentation stripped), regenerate."""

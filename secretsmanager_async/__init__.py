@@ -16,6 +16,7 @@ from ._endpoints import resolve_endpoint
 from ._generated import models as _models
 from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._protocol import CallContext, EmptyResponse, HttpRequest, HttpResponse, ResponseMetadata
+from ._protocol.http import fresh_reads
 from ._version import __version__
 from .exceptions import (
     AttemptTimeoutError,
@@ -122,9 +123,11 @@ if TYPE_CHECKING:
         ValidationErrorsEntry,
     )
     from ._paginators import Paginator
+    from ._transport.agent import AgentTransport
 
 __all__ = [
     "APIErrorType",
+    "AgentTransport",
     "AioBotocoreCredentialsProvider",
     "AssociateCrossAccountReplicaRequest",
     "AssociateCrossAccountReplicaResponse",
@@ -238,11 +241,13 @@ __all__ = [
     "ValidateResourcePolicyResponse",
     "ValidationErrorsEntry",
     "__version__",
+    "fresh_reads",
     "resolve_endpoint",
 ]
 
 #: the lazily imported names that are not models, by the module defining them
 _ELSEWHERE = {
+    "AgentTransport": "._transport.agent",
     "AioBotocoreCredentialsProvider": "._credentials.aiobotocore",
     "BulkResult": "._bulk",
     "CacheStats": "._cache",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import attrs
 
 from ._classify import classify
+from ._protocol.http import fresh_reads
 from .exceptions import ClientClosedError, SecretsManagerError, ServiceError, TransportError
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class _CacheClient(Protocol):
     ) -> GetSecretValueResponse: ...
 
     async def get_secret_values(
-        self, secret_ids: Iterable[str], *, version_stage: str | None = None
+        self, secret_ids: Iterable[str], *, version_stage: str | None = None, jitter: float = 0.0
     ) -> BulkResult: ...
 
 
@@ -447,7 +448,10 @@ class SecretCache:
         if self._entries.get(key) is not entry:  # dropped by that request's failure
             entry = self._entries.get(key) or self._insert(key)
         task = entry.task if entry.task is not None and entry.task is not earlier else None
-        await asyncio.shield(task or self._start(entry))
+        if task is None:
+            with fresh_reads():  # the task copies the context: an agent refreshes too
+                task = self._start(entry)
+        await asyncio.shield(task)
 
     def invalidate(self, secret_id: str, *, version_stage: str | None = None) -> None:
         """Forget a secret: the next read fetches it (e.g. after rotating it yourself)."""
@@ -462,16 +466,19 @@ class SecretCache:
         self._entries.clear()
 
     async def warm(
-        self, secret_ids: Iterable[str], *, version_stage: str | None = None
+        self, secret_ids: Iterable[str], *, version_stage: str | None = None, jitter: float = 0.0
     ) -> BulkResult:
         """Load many secrets with one bulk fetch (``get_secret_values``).
 
         Returns the :class:`BulkResult`; ids that failed are not cached, and
-        ``result.raise_for_errors()`` makes a failed start-up loud.
+        ``result.raise_for_errors()`` makes a failed start-up loud. ``jitter`` spreads a
+        fleet's warm-ups over that many seconds (see ``get_secret_values``).
         """
         if self._closed:
             raise ClientClosedError("the SecretCache is closed")
-        result = await self._client.get_secret_values(secret_ids, version_stage=version_stage)
+        result = await self._client.get_secret_values(
+            secret_ids, version_stage=version_stage, jitter=jitter
+        )
         stage = version_stage or _CURRENT
         for secret_id, value in result.values.items():
             key = (secret_id, stage)

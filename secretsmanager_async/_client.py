@@ -7,6 +7,7 @@ import contextlib
 import enum
 import importlib
 import logging
+import math
 import os
 import sys
 import warnings
@@ -425,8 +426,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 profile=explicit_profile,
                 http=http,
                 region=config.region,
-                process_timeout=config.credential_process_timeout,
-                process_max_bytes=config.credential_process_max_bytes,
+                # resolved: None is the user's "no limit"
+                process_timeout=_or_inf(config.credential_process_timeout),
+                process_max_bytes=_or_inf(config.credential_process_max_bytes),
             )
             # closed first (closers run in order): a running credential_process is killed
             self._closers.insert(0, chain.aclose)
@@ -454,7 +456,12 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         return headers
 
     async def _invoke(
-        self, operation: Operation[I, O], params: I, *, options: CallOptions | None = None
+        self,
+        operation: Operation[I, O],
+        params: I,
+        *,
+        max_throttle_attempts: int | None = None,
+        options: CallOptions | None = None,
     ) -> O:
         if not self._ready and self._state in _SHUT:
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
@@ -464,12 +471,12 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         inflight = self._inflight
         if task is None or task in inflight:
             # a call made from inside a call (a middleware of the user's): the outer one tracks
-            return await self._run(operation, params, options)
+            return await self._run(operation, params, max_throttle_attempts, options)
         # Tracking costs a set add and discard per call; close() needs it to wait for calls
         # and to tell the cancellations it causes from the caller's own.
         inflight.add(task)
         try:
-            return await self._run(operation, params, options)
+            return await self._run(operation, params, max_throttle_attempts, options)
         except asyncio.CancelledError:
             if self._state in _SHUT:
                 self._closed_while_in_flight(task)
@@ -480,7 +487,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 self._idle.set()
 
     async def _run(
-        self, operation: Operation[I, O], params: I, options: CallOptions | None = None
+        self,
+        operation: Operation[I, O],
+        params: I,
+        max_throttle_attempts: int | None = None,
+        options: CallOptions | None = None,
     ) -> O:
         if not self._ready:
             # Bad input fails before any setup or I/O; the encoder's first build runs off the
@@ -488,7 +499,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             operation.validate(params)
             await _warm_up()
             await self._prepare()
-        return await self._call(operation, operation.serialize(params), options)
+        return await self._call(
+            operation, operation.serialize(params), max_throttle_attempts, options
+        )
 
     def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
         """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""
@@ -507,9 +520,15 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ) from None
 
     async def _call(
-        self, operation: Operation[I, O], body: bytes, options: CallOptions | None = None
+        self,
+        operation: Operation[I, O],
+        body: bytes,
+        max_throttle_attempts: int | None = None,
+        options: CallOptions | None = None,
     ) -> O:
         context = CallContext(operation.name)
+        if max_throttle_attempts is not None:
+            context.max_throttle_attempts = max_throttle_attempts
         request = HttpRequest("POST", "", self._headers_for(operation), body, context)
         if options is None:
             handler, timeout = self.middleware.handler, self._timeout
@@ -677,6 +696,15 @@ class ClientView(PaginatorsMixin, BulkMixin):
     def _bulk_batch_denied(self, value: bool) -> None:
         self._client._bulk_batch_denied = value
 
+    # the bulk fetch's per-client state stays the client's: views share it
+    @property
+    def _bulk_gate(self) -> Any:
+        return self._client._bulk_gate
+
+    @_bulk_gate.setter
+    def _bulk_gate(self, value: Any) -> None:
+        self._client._bulk_gate = value
+
     async def _invoke(self, operation: Operation[I, O], params: I, **kwargs: Any) -> O:
         return await self._client._invoke(operation, params, options=self._options, **kwargs)
 
@@ -718,6 +746,11 @@ def operation_for(request: Request[O]) -> Operation[Any, O]:
 
 
 _FORGOTTEN: list[Transport] = []
+
+
+def _or_inf(bound: float | _Unset | None) -> float:
+    assert not isinstance(bound, _Unset)  # resolved by ClientConfig.resolve
+    return math.inf if bound is None else bound
 
 
 class _Static:

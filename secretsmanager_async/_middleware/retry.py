@@ -3,8 +3,12 @@
 Standard: exponential backoff with full jitter (base 50 ms, 1 s for throttling, capped at 20 s),
 and a retry quota (500 tokens; a retry costs 14, 5 for throttling; a success refunds what its
 call took, or 1 when it needed no retry) so a failing service is not hammered by every caller.
-Adaptive adds a client-side CUBIC rate limiter, switched on by the first throttle and shared
-by every call of one client.
+Adaptive adds a client-side CUBIC rate limiter per operation, switched on by that operation's
+first throttle and shared by every call of it on one client: AWS sets quotas per API, so a
+throttled BatchGetSecretValue must not slow GetSecretValue down.
+
+A call may lower the attempts spent on throttling (``CallContext.max_throttle_attempts``): the
+bulk fetch sends BatchGetSecretValue that way and hands a throttled chunk to single reads.
 
 A call may override ``max_attempts`` and the mode (``client.with_options``); the quota and the
 rate limiter stay the client's. Each attempt is logged at DEBUG (operation, attempt, status or
@@ -27,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
 from .._classify import ErrorKind, classify
-from .._protocol import HttpRequest, HttpResponse
+from .._protocol import CallContext, HttpRequest, HttpResponse
 from ..exceptions import SecretsManagerError, ServiceError
 from .base import Handler
 
@@ -89,7 +93,7 @@ class RetryStage:
         random: Callable[[], float] = random.random,
         backoff: bool = True,
         quota: RetryQuota | None = None,
-        rate_limiter: ClientRateLimiter | None = None,
+        rate_limiter: Callable[[], ClientRateLimiter] = lambda: ClientRateLimiter(),
         on_retry: RetryHook | None = None,
     ) -> None:
         self.mode: RetryMode = mode
@@ -98,11 +102,12 @@ class RetryStage:
         self._random = random
         self.backoff = backoff
         self.quota = quota if quota is not None else RetryQuota()
-        if mode == "adaptive" and rate_limiter is None:
-            rate_limiter = ClientRateLimiter()
-        self.rate_limiter = rate_limiter if mode == "adaptive" else None
+        #: makes the limiter of each operation (adaptive mode)
+        self.new_rate_limiter = rate_limiter
+        #: operation name -> its rate limiter; None in standard mode
+        self.rate_limiters: dict[str, ClientRateLimiter] | None = {} if mode == "adaptive" else None
         self.on_retry = on_retry
-        self._adaptive_override: ClientRateLimiter | None = None
+        self._adaptive_overrides: dict[str, ClientRateLimiter] = {}
         # prebuilt per-attempt header values: attempt=N; max=M
         self._attempt_headers = tuple(
             f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
@@ -112,13 +117,23 @@ class RetryStage:
         """Apply the resolved retry settings (the client does this when it opens)."""
         self.mode = mode
         self.max_attempts = max_attempts
-        if mode == "adaptive" and self.rate_limiter is None:
-            self.rate_limiter = ClientRateLimiter()
+        if mode == "adaptive" and self.rate_limiters is None:
+            self.rate_limiters = {}
         elif mode == "standard":
-            self.rate_limiter = None
+            self.rate_limiters = None
         self._attempt_headers = tuple(
             f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
         )
+
+    def rate_limiter(self, operation: str) -> ClientRateLimiter | None:
+        """The rate limiter of ``operation`` (adaptive mode), made on first use."""
+        limiters = self.rate_limiters
+        if limiters is None:
+            return None
+        limiter = limiters.get(operation)
+        if limiter is None:
+            limiter = limiters[operation] = self.new_rate_limiter()
+        return limiter
 
     def delay_for(self, kind: ErrorKind, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before attempt ``attempt + 1``."""
@@ -130,22 +145,25 @@ class RetryStage:
             delay = max(delay, retry_after)
         return min(delay, MAX_BACKOFF)
 
-    def _limiter_for(self, mode: str | None) -> ClientRateLimiter | None:
-        """The rate limiter of a call whose mode may differ from the stage's."""
+    def _limiter_for(self, context: CallContext) -> ClientRateLimiter | None:
+        """The rate limiter of a call, whose mode may differ from the stage's."""
+        mode = context.retry_mode
         if mode is None or mode == self.mode:
-            return self.rate_limiter
+            return None if self.rate_limiters is None else self.rate_limiter(context.operation)
         if mode == "standard":
             return None
-        # an adaptive call on a standard client: one limiter shared by those calls
-        if self._adaptive_override is None:
-            self._adaptive_override = ClientRateLimiter()
-        return self._adaptive_override
+        # adaptive calls on a standard client: limiters per operation, shared by those calls
+        limiter = self._adaptive_overrides.get(context.operation)
+        if limiter is None:
+            limiter = self._adaptive_overrides[context.operation] = self.new_rate_limiter()
+        return limiter
 
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         base_headers = request.headers
-        limiter = self._limiter_for(context.retry_mode)
+        limiter = self._limiter_for(context)
         max_attempts = context.max_attempts or self.max_attempts
+        throttle_attempts = context.max_throttle_attempts or max_attempts
         attempt_headers = (
             self._attempt_headers
             if max_attempts == self.max_attempts
@@ -172,7 +190,11 @@ class RetryStage:
                 kind = classify(error)
                 if limiter is not None:
                     limiter.record(throttled=kind == "throttle")
-                if kind is None or attempt >= max_attempts:
+                if (
+                    kind is None
+                    or attempt >= max_attempts
+                    or (kind == "throttle" and attempt >= throttle_attempts)
+                ):
                     _log_final(context.operation, attempt, max_attempts, error, debug)
                     raise
                 cost = THROTTLING_RETRY_COST if kind == "throttle" else RETRY_COST

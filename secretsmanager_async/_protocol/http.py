@@ -5,7 +5,9 @@ The middleware stack speaks only these; aiohttp appears nowhere above the transp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import attrs
@@ -14,13 +16,30 @@ from .._ids import uuid4
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
-_REDACTED_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+_REDACTED_HEADERS = frozenset(
+    {"authorization", "x-amz-security-token", "x-aws-parameters-secrets-token"}
+)
 
 
 def _headers_repr(headers: Mapping[str, str]) -> str:
     return repr(
         {k: "<redacted>" if k.lower() in _REDACTED_HEADERS else v for k, v in headers.items()}
     )
+
+
+#: True while the caller wants values fresher than any cache between it and the service (the
+#: Secrets Manager Agent's ``refreshNow``); set with :func:`fresh_reads`
+FRESH_READS: ContextVar[bool] = ContextVar("secretsmanager_async_fresh_reads", default=False)
+
+
+@contextmanager
+def fresh_reads() -> Iterator[None]:
+    """Within this block (and tasks started in it), reads bypass intermediate caches."""
+    token = FRESH_READS.set(True)
+    try:
+        yield
+    finally:
+        FRESH_READS.reset(token)
 
 
 class CallContext:
@@ -33,6 +52,7 @@ class CallContext:
         "attempts",
         "invocation_id",
         "max_attempts",
+        "max_throttle_attempts",
         "observer",
         "operation",
         "retry_mode",
@@ -50,6 +70,8 @@ class CallContext:
         #: per-call overrides of the retry stage's settings (``client.with_options``)
         self.max_attempts: int | None = None
         self.retry_mode: str | None = None
+        #: attempts to spend on throttling errors, when fewer than the retry stage's
+        self.max_throttle_attempts: int | None = None
         #: per-call state of an observing middleware (``secretsmanager_async.telemetry``)
         self.observer: Any = None
 

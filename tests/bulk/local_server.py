@@ -44,6 +44,11 @@ class LocalSecretsServer:
         self.omit: set[str] = set()
         #: when set, every request waits for it before answering
         self.gate: asyncio.Event | None = None
+        #: the next this many BatchGetSecretValue / GetSecretValue calls are throttled
+        self.throttle_batch = 0
+        self.throttle_get = 0
+        #: (operation, "throttled" or "ok") in the order answered
+        self.log: list[tuple[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.url = ""
@@ -142,6 +147,15 @@ class LocalSecretsServer:
             if self.gate is not None:
                 await self.gate.wait()
             params = json.loads(await request.read() or b"{}")
+            if operation == "BatchGetSecretValue" and self.throttle_batch > 0:
+                self.throttle_batch -= 1
+                self.log.append((operation, "throttled"))
+                return self._error("ThrottlingException", "Rate exceeded")
+            if operation == "GetSecretValue" and self.throttle_get > 0:
+                self.throttle_get -= 1
+                self.log.append((operation, "throttled"))
+                return self._error("ThrottlingException", "Rate exceeded")
+            self.log.append((operation, "ok"))
             if operation == "GetSecretValue":
                 return self._get(request, params)
             if operation == "BatchGetSecretValue":

@@ -102,9 +102,9 @@ async def test_adaptive_retry_mode_override() -> None:
     async with make(transport) as client:
         stage = client.middleware["retry"]
         await client.with_options(retry_mode="adaptive").get_secret_value(secret_id="a")
-        assert stage._adaptive_override is not None  # type: ignore[attr-defined]
-        assert stage._adaptive_override.enabled  # type: ignore[attr-defined]
-        assert stage.rate_limiter is None  # type: ignore[attr-defined]
+        limiter = stage._adaptive_overrides["GetSecretValue"]  # type: ignore[attr-defined]
+        assert limiter.enabled
+        assert stage.rate_limiters is None  # type: ignore[attr-defined]
 
 
 class Tagging:
