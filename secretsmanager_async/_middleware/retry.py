@@ -161,14 +161,20 @@ class RetryStage:
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         base_headers = request.headers
-        limiter = self._limiter_for(context)
-        max_attempts = context.max_attempts or self.max_attempts
-        throttle_attempts = context.max_throttle_attempts or max_attempts
-        attempt_headers = (
-            self._attempt_headers
-            if max_attempts == self.max_attempts
-            else tuple(f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1))
+        limiter = (
+            None
+            if self.rate_limiters is None and context.retry_mode is None
+            else self._limiter_for(context)
         )
+        max_attempts = context.max_attempts
+        if max_attempts is None:
+            max_attempts = self.max_attempts
+            attempt_headers = self._attempt_headers
+        else:  # a per-call override (with_options)
+            attempt_headers = tuple(
+                f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
+            )
+        throttle_attempts = context.max_throttle_attempts or max_attempts
         debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         cost = 0  # quota tokens taken by the latest retry of this call
