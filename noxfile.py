@@ -41,7 +41,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and on the typed usage file."""
-    session.install("-e", ".", "mypy")
+    session.install("-e", ".[pydantic]", "mypy")  # the settings add-on is type-checked too
     session.run("mypy", "--strict", "secretsmanager_async")
     session.run("mypy", "--strict", "tests/typing/api.py")
 

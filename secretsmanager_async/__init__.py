@@ -124,6 +124,7 @@ if TYPE_CHECKING:
     )
     from ._paginators import Paginator
     from ._transport.agent import AgentTransport
+    from ._typed import Secret
 
 __all__ = [
     "APIErrorType",
@@ -218,6 +219,7 @@ __all__ = [
     "RotateSecretRequest",
     "RotateSecretResponse",
     "RotationRulesType",
+    "Secret",
     "SecretCache",
     "SecretListEntry",
     "SecretValueEntry",
@@ -252,6 +254,7 @@ _ELSEWHERE = {
     "BulkResult": "._bulk",
     "CacheStats": "._cache",
     "Paginator": "._paginators",
+    "Secret": "._typed",
     "SecretCache": "._cache",
 }
 

@@ -30,6 +30,7 @@ at the combined quota of both APIs instead of failing starts on the smaller one.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import random
 import time
@@ -94,13 +95,14 @@ class BulkResult:
     error; iteration yields the requested ids in order.
     """
 
-    __slots__ = ("errors", "ids", "values")
+    __slots__ = ("errors", "ids", "requests", "values")
 
     def __init__(
         self,
         ids: tuple[str, ...],
         values: dict[str, SecretValueEntry],
         errors: dict[str, SecretsManagerError],
+        requests: dict[str, int] | None = None,
     ) -> None:
         #: the requested ids, de-duplicated, in the caller's order
         self.ids = ids
@@ -108,6 +110,8 @@ class BulkResult:
         self.values = values
         #: id -> the typed error that id failed with, in the caller's order
         self.errors = errors
+        #: calls sent, by operation name (BatchGetSecretValue, GetSecretValue)
+        self.requests = requests or {}
 
     def __repr__(self) -> str:
         # counts only: values are secrets, and even error messages stay out of reprs
@@ -212,6 +216,7 @@ class BulkMixin(OperationsMixin):
             ids,
             {i: values[i] for i in ids if i in values},
             {i: errors[i] for i in ids if i in errors and i not in values},
+            dict(run.requests),
         )
 
 
@@ -279,7 +284,16 @@ def _matches_partial_arn(requested: str, arn: str) -> bool:
 class _BulkFetch:
     """The state of one ``get_secret_values`` call."""
 
-    __slots__ = ("_client", "_gate", "_limit", "_progress", "_stage", "errors", "values")
+    __slots__ = (
+        "_client",
+        "_gate",
+        "_limit",
+        "_progress",
+        "_stage",
+        "errors",
+        "requests",
+        "values",
+    )
 
     def __init__(
         self, client: BulkMixin, gate: _BatchGate, version_stage: str | None, limit: int
@@ -292,6 +306,7 @@ class _BulkFetch:
         self._progress = time.monotonic()
         self.values: dict[str, SecretValueEntry] = {}
         self.errors: dict[str, SecretsManagerError] = {}
+        self.requests: collections.Counter[str] = collections.Counter()
 
     async def chunk(self, chunk: tuple[str, ...]) -> None:
         ids = chunk
@@ -314,6 +329,7 @@ class _BulkFetch:
         client = self._client
         try:
             async with self._limit:
+                self.requests["BatchGetSecretValue"] += 1
                 response: BatchGetSecretValueResponse = await client._invoke(
                     BATCH_GET_SECRET_VALUE,
                     BATCH_GET_SECRET_VALUE.build_input(secret_id_list=list(chunk)),
@@ -396,6 +412,7 @@ class _BulkFetch:
         """Read one id; False when it was throttled and is worth another try later."""
         try:
             async with self._limit:
+                self.requests["GetSecretValue"] += 1
                 r: GetSecretValueResponse = await self._client._invoke(
                     GET_SECRET_VALUE,
                     GET_SECRET_VALUE.build_input(secret_id=secret_id, version_stage=self._stage),

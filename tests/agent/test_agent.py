@@ -145,6 +145,20 @@ async def test_cache_refresh_asks_the_agent_to_refresh(
     assert agent.counts == {"read": 2, "refresh": 2}
 
 
+async def test_cache_read_with_refresh_asks_the_agent_to_refresh(
+    agent: AgentStandIn, service: ScriptedServer
+) -> None:
+    """A read with refresh=True (after an authentication failure) bypasses the agent's cache."""
+    transport = _agent(agent.port, token=SSRF)
+    async with _client(service, transport) as client:
+        cache = SecretCache(client, version_check=False, min_refresh_interval=0)
+        await cache.get_secret_string("db")
+        await cache.get_secret_string("db")  # a hit: nothing sent
+        await cache.get_secret_string("db", refresh=True)
+        await cache.close()
+    assert [q.get("refreshNow") for _, q in agent.requests] == [None, "true"]
+
+
 async def test_other_operations_go_to_the_service_signed(
     agent: AgentStandIn, service: ScriptedServer
 ) -> None:
