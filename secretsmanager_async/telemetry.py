@@ -29,8 +29,7 @@ All of a call's measurements are recorded together when it ends, outside its spa
 ``instrument(cache)`` reports a :class:`~secretsmanager_async.SecretCache`'s counters as
 observable instruments read from its ``stats`` at each collection (nothing is added to reads):
 ``secretsmanager_async.cache.hits``, ``.misses``, ``.stale_reads``, ``.requests`` (by
-``rpc.method`` where the cache counts per operation), ``.errors``, ``.evictions`` and the
-``.size`` gauge.
+``rpc.method``), ``.errors``, ``.evictions``, ``.changes`` and the ``.size`` gauge.
 
 Only ``opentelemetry-api`` is needed; bring an SDK and exporters to see anything. The core
 never imports this module; a client not instrumented pays nothing.
@@ -408,6 +407,7 @@ class _CacheMeter:
             ("stale_reads", "stale_hits", "{read}", "Reads answered with an expired value"),
             ("errors", "errors", "{request}", "Requests that failed"),
             ("evictions", "evictions", "{entry}", "Entries dropped to stay within max_size"),
+            ("changes", "changes", "{version}", "Values replaced by a newer version"),
         )
         for name, field, unit, description in counters:
             meter.create_observable_counter(
