@@ -7,6 +7,7 @@ import contextlib
 import enum
 import importlib
 import logging
+import math
 import os
 import sys
 import warnings
@@ -414,8 +415,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 profile=explicit_profile,
                 http=http,
                 region=config.region,
-                process_timeout=config.credential_process_timeout,
-                process_max_bytes=config.credential_process_max_bytes,
+                # resolved: None is the user's "no limit"
+                process_timeout=_or_inf(config.credential_process_timeout),
+                process_max_bytes=_or_inf(config.credential_process_max_bytes),
             )
             # closed first (closers run in order): a running credential_process is killed
             self._closers.insert(0, chain.aclose)
@@ -539,6 +541,11 @@ def _resolved(value: T | _Unset | None) -> T | None:
 
 
 _FORGOTTEN: list[Transport] = []
+
+
+def _or_inf(bound: float | _Unset | None) -> float:
+    assert not isinstance(bound, _Unset)  # resolved by ClientConfig.resolve
+    return math.inf if bound is None else bound
 
 
 class _Static:

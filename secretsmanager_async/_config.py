@@ -36,7 +36,18 @@ DEFAULT_ATTEMPT_TIMEOUT: Final = 30.0
 #: One call, all attempts and backoff: two full attempts, or three quick failures with backoff.
 DEFAULT_TIMEOUT: Final = 60.0
 #: Fields whose ``None`` is a user's explicit "no bound" (their "not given" is :data:`UNSET`).
-_BOUNDS = frozenset({"timeout", "attempt_timeout", "max_response_bytes"})
+_BOUNDS = frozenset(
+    {
+        "timeout",
+        "attempt_timeout",
+        "max_response_bytes",
+        "credential_process_timeout",
+        "credential_process_max_bytes",
+    }
+)
+#: a ``credential_process`` command's bounds: start to exit, and stdout (why: ``process.py``)
+DEFAULT_CREDENTIAL_PROCESS_TIMEOUT: Final = 60.0
+DEFAULT_CREDENTIAL_PROCESS_MAX_BYTES: Final = 1024 * 1024
 
 
 @attrs.frozen(kw_only=True)
@@ -74,9 +85,9 @@ class ClientConfig:
     - ``profile``: the shared config profile (``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``); default
       ``default``. Only a profile given here skips the environment's keys.
     - ``credential_process_timeout``: seconds a ``credential_process`` command may run before it
-      is killed; default 60 (``math.inf``: no limit).
+      is killed; default 60 (``None``: no limit).
     - ``credential_process_max_bytes``: stdout bytes accepted from it before it is killed;
-      default 1 MiB (``math.inf``: no limit).
+      default 1 MiB (``None``: no limit).
     - ``trust_env``: use proxies from ``HTTP(S)_PROXY`` / ``NO_PROXY``; default True.
     """
 
@@ -98,8 +109,8 @@ class ClientConfig:
     profile: str | None = None
     trust_env: bool | None = None
     ignore_configured_endpoint_urls: bool | None = None
-    credential_process_timeout: float | None = None
-    credential_process_max_bytes: float | None = None
+    credential_process_timeout: float | _Unset | None = UNSET
+    credential_process_max_bytes: int | _Unset | None = UNSET
 
     def merge(self, **overrides: Any) -> ClientConfig:
         """A copy with every given override applied.
@@ -150,14 +161,6 @@ class ClientConfig:
             from ._profiles import ignore_configured_endpoint_urls
 
             ignore_endpoints = ignore_configured_endpoint_urls(env, prof)
-        process_max_bytes = self.credential_process_max_bytes
-        if process_max_bytes is None:
-            process_max_bytes = 1024 * 1024
-        elif not isinstance(process_max_bytes, (int, float)) or not process_max_bytes >= 1:
-            raise ConfigurationError(
-                "credential_process_max_bytes: must be a number of bytes, at least 1 "
-                f"(got {process_max_bytes!r})"
-            )
         return ClientConfig(
             region=pick("region", ("AWS_REGION", "AWS_DEFAULT_REGION"), "region"),
             # botocore: the flag drops configured URLs (env and profile), not an explicit one
@@ -198,10 +201,16 @@ class ClientConfig:
             or env.get("AWS_PROFILE")
             or None,
             trust_env=True if self.trust_env is None else self.trust_env,
-            credential_process_timeout=_to_float(
-                "credential_process_timeout", self.credential_process_timeout, 60.0
+            credential_process_timeout=_bound_float(
+                "credential_process_timeout",
+                self.credential_process_timeout,
+                DEFAULT_CREDENTIAL_PROCESS_TIMEOUT,
             ),
-            credential_process_max_bytes=process_max_bytes,
+            credential_process_max_bytes=_bound_int(
+                "credential_process_max_bytes",
+                self.credential_process_max_bytes,
+                DEFAULT_CREDENTIAL_PROCESS_MAX_BYTES,
+            ),
         )
 
 

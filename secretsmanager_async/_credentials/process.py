@@ -26,6 +26,7 @@ import os
 import re
 import shlex
 
+from .._config import DEFAULT_CREDENTIAL_PROCESS_MAX_BYTES, DEFAULT_CREDENTIAL_PROCESS_TIMEOUT
 from .base import Credentials
 from .common import CredentialRetrievalError, credentials_from_document, parse_credentials_json
 
@@ -33,9 +34,9 @@ _PROVIDER = "credential_process"
 #: seconds a command may run (start to exit) before it is killed. Go SDK v2's default too:
 #: long enough for a helper that opens a browser or waits for a hardware-key touch, and a
 #: hung helper still fails within a minute instead of never
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = DEFAULT_CREDENTIAL_PROCESS_TIMEOUT
 #: stdout bytes accepted: a credentials document is a few KB (a session token is under 2 KB)
-DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
+DEFAULT_MAX_OUTPUT_BYTES = DEFAULT_CREDENTIAL_PROCESS_MAX_BYTES
 #: stderr bytes kept in memory; the rest is read and dropped so the child never blocks on it
 _STDERR_KEEP = 4096
 #: stderr characters quoted in an error message

@@ -222,3 +222,14 @@ async def test_client_config_sets_the_bounds(tmp_path: Path, write_config: Write
         with pytest.raises(CredentialRetrievalError, match=r"within 0\.5 s"):
             await asyncio.wait_for(client.list_secrets(), 20)
     assert_gone(child_pid(tmp_path))
+
+
+def test_none_lifts_the_bounds_only_when_given() -> None:
+    """As for the other bounds: left out means the default, an explicit None means no limit."""
+    lifted = ClientConfig(
+        region="us-east-1", credential_process_timeout=None, credential_process_max_bytes=None
+    ).resolve({}, {})
+    assert lifted.credential_process_timeout is None
+    assert lifted.credential_process_max_bytes is None
+    merged = ClientConfig(credential_process_timeout=5).merge(credential_process_timeout=None)
+    assert merged.credential_process_timeout is None
