@@ -41,7 +41,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and on the typed usage file."""
-    session.install("-e", ".", "mypy")
+    session.install("-e", ".[pydantic]", "mypy")  # the settings add-on is type-checked too
     session.run("mypy", "--strict", "secretsmanager_async")
     session.run("mypy", "--strict", "tests/typing/api.py")
 
@@ -70,6 +70,16 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".", "aiobotocore", "aws-sdk-secrets-manager", "matplotlib")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python="3.12")
+def fleet(session: nox.Session) -> None:
+    """A fleet's start-up against scaled-down account quotas (benchmarks/fleet.py).
+
+    aiobotocore and matplotlib are benchmark-only installs, never library dependencies.
+    """
+    session.install("-e", ".", "aiobotocore", "matplotlib")
+    session.run("python", "benchmarks/fleet.py", *session.posargs)
 
 
 @nox.session

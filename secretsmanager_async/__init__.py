@@ -16,6 +16,7 @@ from ._endpoints import resolve_endpoint
 from ._generated import models as _models
 from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._protocol import CallContext, EmptyResponse, HttpRequest, HttpResponse, ResponseMetadata
+from ._protocol.http import fresh_reads
 from ._version import __version__
 from .exceptions import (
     AttemptTimeoutError,
@@ -122,9 +123,12 @@ if TYPE_CHECKING:
         ValidationErrorsEntry,
     )
     from ._paginators import Paginator
+    from ._transport.agent import AgentTransport
+    from ._typed import Secret
 
 __all__ = [
     "APIErrorType",
+    "AgentTransport",
     "AioBotocoreCredentialsProvider",
     "AssociateCrossAccountReplicaRequest",
     "AssociateCrossAccountReplicaResponse",
@@ -214,6 +218,7 @@ __all__ = [
     "RotateSecretRequest",
     "RotateSecretResponse",
     "RotationRulesType",
+    "Secret",
     "SecretCache",
     "SecretListEntry",
     "SecretValueEntry",
@@ -237,15 +242,18 @@ __all__ = [
     "ValidateResourcePolicyResponse",
     "ValidationErrorsEntry",
     "__version__",
+    "fresh_reads",
     "resolve_endpoint",
 ]
 
 #: the lazily imported names that are not models, by the module defining them
 _ELSEWHERE = {
+    "AgentTransport": "._transport.agent",
     "AioBotocoreCredentialsProvider": "._credentials.aiobotocore",
     "BulkResult": "._bulk",
     "CacheStats": "._cache",
     "Paginator": "._paginators",
+    "Secret": "._typed",
     "SecretCache": "._cache",
 }
 

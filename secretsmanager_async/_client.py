@@ -444,7 +444,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             }
         return headers
 
-    async def _invoke(self, operation: Operation[I, O], params: I) -> O:
+    async def _invoke(
+        self, operation: Operation[I, O], params: I, *, max_throttle_attempts: int | None = None
+    ) -> O:
         if not self._ready and self._state in _SHUT:
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
         if self._loop is not asyncio.get_running_loop():
@@ -453,12 +455,12 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         inflight = self._inflight
         if task is None or task in inflight:
             # a call made from inside a call (a middleware of the user's): the outer one tracks
-            return await self._run(operation, params)
+            return await self._run(operation, params, max_throttle_attempts)
         # Tracking costs a set add and discard per call; close() needs it to wait for calls
         # and to tell the cancellations it causes from the caller's own.
         inflight.add(task)
         try:
-            return await self._run(operation, params)
+            return await self._run(operation, params, max_throttle_attempts)
         except asyncio.CancelledError:
             if self._state in _SHUT:
                 self._closed_while_in_flight(task)
@@ -468,14 +470,16 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             if self._idle is not None and not inflight:
                 self._idle.set()
 
-    async def _run(self, operation: Operation[I, O], params: I) -> O:
+    async def _run(
+        self, operation: Operation[I, O], params: I, max_throttle_attempts: int | None = None
+    ) -> O:
         if not self._ready:
             # Bad input fails before any setup or I/O; the encoder's first build runs off the
             # loop (importing cattrs and building its hooks blocks for tens of ms).
             operation.validate(params)
             await _warm_up()
             await self._prepare()
-        return await self._call(operation, operation.serialize(params))
+        return await self._call(operation, operation.serialize(params), max_throttle_attempts)
 
     def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
         """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""
@@ -493,8 +497,12 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             "the client was closed while this call was in flight (close() grace period over)"
         ) from None
 
-    async def _call(self, operation: Operation[I, O], body: bytes) -> O:
+    async def _call(
+        self, operation: Operation[I, O], body: bytes, max_throttle_attempts: int | None = None
+    ) -> O:
         context = CallContext(operation.name)
+        if max_throttle_attempts is not None:
+            context.max_throttle_attempts = max_throttle_attempts
         request = HttpRequest("POST", "", self._headers_for(operation), body, context)
         if self._timeout is None:
             response = await self.middleware.handler(request)

@@ -58,7 +58,8 @@ def test_import_is_lazy() -> None:
     code = """
 import json, sys
 import secretsmanager_async
-lazy = ["cattrs", "secretsmanager_async._cache", "secretsmanager_async._credentials.aiobotocore"]
+lazy = ["cattrs", "secretsmanager_async._cache", "secretsmanager_async._typed",
+        "secretsmanager_async._credentials.aiobotocore"]
 loaded = [m for m in lazy if m in sys.modules]
 from secretsmanager_async import SecretCache
 print(json.dumps([loaded, "secretsmanager_async._cache" in sys.modules]))

@@ -14,7 +14,7 @@ import secretsmanager_async
 PACKAGE = Path(secretsmanager_async.__file__).parent
 NAME = "secretsmanager_async"
 #: the public add-ons: the core never imports them (they may import the core)
-ADD_ONS = ("testing", "telemetry", "rotation", "sync")
+ADD_ONS = ("testing", "telemetry", "rotation", "sync", "settings")
 #: third-party packages any module may import when it is imported: the runtime dependencies
 #: and the packages aiohttp's own types come from
 RUNTIME = frozenset({"aiohttp", "attr", "attrs", "cattrs", "multidict", "yarl"})

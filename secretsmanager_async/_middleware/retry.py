@@ -3,8 +3,12 @@
 Standard: exponential backoff with full jitter (base 50 ms, 1 s for throttling, capped at 20 s),
 and a retry quota (500 tokens; a retry costs 14, 5 for throttling; a success refunds what its
 call took, or 1 when it needed no retry) so a failing service is not hammered by every caller.
-Adaptive adds a client-side CUBIC rate limiter, switched on by the first throttle and shared
-by every call of one client.
+Adaptive adds a client-side CUBIC rate limiter per operation, switched on by that operation's
+first throttle and shared by every call of it on one client: AWS sets quotas per API, so a
+throttled BatchGetSecretValue must not slow GetSecretValue down.
+
+A call may lower the attempts spent on throttling (``CallContext.max_throttle_attempts``): the
+bulk fetch sends BatchGetSecretValue that way and hands a throttled chunk to single reads.
 
 The retry loop sits outside the other stages, so each attempt is re-resolved, re-signed with
 a fresh date and current credentials, and re-sent; the idempotency token is in the body,
@@ -81,7 +85,7 @@ class RetryStage:
         random: Callable[[], float] = random.random,
         backoff: bool = True,
         quota: RetryQuota | None = None,
-        rate_limiter: ClientRateLimiter | None = None,
+        rate_limiter: Callable[[], ClientRateLimiter] = lambda: ClientRateLimiter(),
         on_retry: RetryHook | None = None,
     ) -> None:
         self.mode: RetryMode = mode
@@ -90,9 +94,10 @@ class RetryStage:
         self._random = random
         self.backoff = backoff
         self.quota = quota if quota is not None else RetryQuota()
-        if mode == "adaptive" and rate_limiter is None:
-            rate_limiter = ClientRateLimiter()
-        self.rate_limiter = rate_limiter if mode == "adaptive" else None
+        #: makes the limiter of each operation (adaptive mode)
+        self.new_rate_limiter = rate_limiter
+        #: operation name -> its rate limiter; None in standard mode
+        self.rate_limiters: dict[str, ClientRateLimiter] | None = {} if mode == "adaptive" else None
         self.on_retry = on_retry
         # prebuilt per-attempt header values: attempt=N; max=M
         self._attempt_headers = tuple(
@@ -103,13 +108,23 @@ class RetryStage:
         """Apply the resolved retry settings (the client does this when it opens)."""
         self.mode = mode
         self.max_attempts = max_attempts
-        if mode == "adaptive" and self.rate_limiter is None:
-            self.rate_limiter = ClientRateLimiter()
+        if mode == "adaptive" and self.rate_limiters is None:
+            self.rate_limiters = {}
         elif mode == "standard":
-            self.rate_limiter = None
+            self.rate_limiters = None
         self._attempt_headers = tuple(
             f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
         )
+
+    def rate_limiter(self, operation: str) -> ClientRateLimiter | None:
+        """The rate limiter of ``operation`` (adaptive mode), made on first use."""
+        limiters = self.rate_limiters
+        if limiters is None:
+            return None
+        limiter = limiters.get(operation)
+        if limiter is None:
+            limiter = limiters[operation] = self.new_rate_limiter()
+        return limiter
 
     def delay_for(self, kind: ErrorKind, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before attempt ``attempt + 1``."""
@@ -124,7 +139,8 @@ class RetryStage:
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         base_headers = request.headers
-        limiter = self.rate_limiter
+        limiter = None if self.rate_limiters is None else self.rate_limiter(context.operation)
+        throttle_attempts = context.max_throttle_attempts or self.max_attempts
         attempt = 0
         cost = 0  # quota tokens taken by the latest retry of this call
         while True:
@@ -145,7 +161,11 @@ class RetryStage:
                 kind = classify(error)
                 if limiter is not None:
                     limiter.record(throttled=kind == "throttle")
-                if kind is None or attempt >= self.max_attempts:
+                if (
+                    kind is None
+                    or attempt >= self.max_attempts
+                    or (kind == "throttle" and attempt >= throttle_attempts)
+                ):
                     raise
                 cost = THROTTLING_RETRY_COST if kind == "throttle" else RETRY_COST
                 if not self.quota.acquire(cost):

@@ -45,6 +45,9 @@ class SigningStage:
     more than a few minutes (:data:`MIN_SKEW`) but at most a day (:data:`MAX_SKEW`), the offset
     is corrected (for every later call of this client too) and the attempt is re-signed and
     sent once more. A ``Date`` further off is ignored, with one WARNING per client.
+    "Signature expired" is re-signed and sent once more whatever the measured skew: after a
+    Lambda freeze and thaw a request signed just before the freeze arrives late although the
+    clock is right.
     """
 
     name = "sign"
@@ -91,7 +94,7 @@ class SigningStage:
         try:
             return await next(signed)
         except ServiceError as error:
-            if not self._correct_skew(error):
+            if not (self._correct_skew(error) or _signature_expired(error)):
                 raise
         request.context.attempts += 1
         signed = sign(
@@ -123,3 +126,10 @@ class SigningStage:
         logger.warning("correcting clock skew of %.0f s reported by the server", offset)
         self.clock_offset = offset
         return True
+
+
+def _signature_expired(error: ServiceError) -> bool:
+    return (
+        error.code == "InvalidSignatureException"
+        and "signature expired" in str(error.message or "").lower()
+    )

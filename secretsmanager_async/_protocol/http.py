@@ -5,7 +5,9 @@ The middleware stack speaks only these; aiohttp appears nowhere above the transp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import attrs
 
@@ -13,7 +15,9 @@ from .._ids import uuid4
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
-_REDACTED_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+_REDACTED_HEADERS = frozenset(
+    {"authorization", "x-amz-security-token", "x-aws-parameters-secrets-token"}
+)
 
 
 def _headers_repr(headers: Mapping[str, str]) -> str:
@@ -22,13 +26,34 @@ def _headers_repr(headers: Mapping[str, str]) -> str:
     )
 
 
+#: True while the caller wants values fresher than any cache between it and the service (the
+#: Secrets Manager Agent's ``refreshNow``); set with :func:`fresh_reads`
+FRESH_READS: ContextVar[bool] = ContextVar("secretsmanager_async_fresh_reads", default=False)
+
+
+@contextmanager
+def fresh_reads() -> Iterator[None]:
+    """Within this block (and tasks started in it), reads bypass intermediate caches."""
+    token = FRESH_READS.set(True)
+    try:
+        yield
+    finally:
+        FRESH_READS.reset(token)
+
+
 class CallContext:
     """Per-call state shared by the stages of one operation call (all attempts).
 
     A plain slotted class: one is made per call, and it is mutable by design.
     """
 
-    __slots__ = ("attempts", "invocation_id", "operation", "total_retry_delay")
+    __slots__ = (
+        "attempts",
+        "invocation_id",
+        "max_throttle_attempts",
+        "operation",
+        "total_retry_delay",
+    )
 
     def __init__(self, operation: str, invocation_id: str | None = None) -> None:
         self.operation = operation
@@ -38,6 +63,8 @@ class CallContext:
         self.attempts = 0
         #: seconds slept between attempts, added up by the retry stage
         self.total_retry_delay = 0.0
+        #: attempts to spend on throttling errors, when fewer than the retry stage's
+        self.max_throttle_attempts: int | None = None
 
     def __repr__(self) -> str:
         return (

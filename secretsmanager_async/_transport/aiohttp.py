@@ -26,6 +26,7 @@ from .._deadline import DeadlineExpired, within
 from .._protocol import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
+_MAX_CACHED_URLS = 256
 #: most bytes one decompression step produces
 _INFLATE_STEP = 256 * 1024
 
@@ -110,6 +111,8 @@ class AiohttpTransport:
         if target is None:
             url = URL(url_text, encoded=True)
             proxy = _env_proxy(url) if self._trust_env else None
+            if len(self._urls) >= _MAX_CACHED_URLS:  # bounded: agent URLs vary per secret
+                self._urls.clear()
             target = self._urls[url_text] = (url, proxy, self._ssl(url.scheme))
         return target
 

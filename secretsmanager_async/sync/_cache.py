@@ -68,10 +68,13 @@ class SecretCache:
     get_secret_string = SyncMethod(_C.get_secret_string)
     get_secret_binary = SyncMethod(_C.get_secret_binary)
     get_secret_json = SyncMethod(_C.get_secret_json)
+    get_secret_model = SyncMethod(_C.get_secret_model)
     refresh = SyncMethod(_C.refresh)
     warm = SyncMethod(_C.warm)
     invalidate = SyncPlain(_C.invalidate)
     clear = SyncPlain(_C.clear)
+    #: callbacks run on the loop thread (a sync one there, an async one as a task)
+    on_change = SyncPlain(_C.on_change)
 
 
 async def _make(client: SecretsManagerClient, kwargs: dict[str, Any]) -> AsyncCache:

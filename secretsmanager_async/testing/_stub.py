@@ -155,7 +155,13 @@ class Stubber:
         if self._queue:
             raise AssertionError(f"{len(self._queue)} responses remaining in queue.")
 
-    async def _invoke(self, operation: Operation[Any, Any], params: Any) -> Any:
+    async def _invoke(
+        self,
+        operation: Operation[Any, Any],
+        params: Any,
+        *,
+        max_throttle_attempts: int | None = None,  # a retry setting: nothing to retry here
+    ) -> Any:
         if not self._queue:
             raise UnStubbedResponseError(
                 operation.name,

@@ -1,8 +1,9 @@
 """A small Secrets Manager endpoint on 127.0.0.1 that counts requests and injects faults.
 
-It answers GetSecretValue and BatchGetSecretValue (by SecretIdList) over real HTTP with the
-JSON 1.1 protocol. Tests steer it: deny the batch call, fail chosen secrets with chosen
-errors, drop ids from batch responses, hold requests at a gate, rotate values.
+It answers GetSecretValue, BatchGetSecretValue (by SecretIdList) and DescribeSecret over
+real HTTP with the JSON 1.1 protocol. Tests steer it: deny the batch call, fail chosen
+secrets with chosen errors, drop ids from batch responses, hold requests at a gate, rotate
+values, schedule rotations.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ FAULTS = {
 }
 
 
+def version_id(n: int) -> str:
+    """The id of a secret's ``n``-th version (as long as the service's: 32 to 64 characters)."""
+    return f"{n:08d}-0000-4000-8000-000000000000"
+
+
 class LocalSecretsServer:
     """Serves secrets from memory; ``counts[operation]`` tells how often each was called."""
 
@@ -36,6 +42,8 @@ class LocalSecretsServer:
         self.batch_sizes: list[int] = []
         #: BatchGetSecretValue answers AccessDeniedException
         self.deny_batch = False
+        #: DescribeSecret answers AccessDeniedException
+        self.deny_describe = False
         #: secret id (name or ARN) or "*" -> fault name, for GetSecretValue
         self.fail: dict[str, str] = {}
         #: secret id -> error code reported in a batch response's Errors
@@ -44,6 +52,11 @@ class LocalSecretsServer:
         self.omit: set[str] = set()
         #: when set, every request waits for it before answering
         self.gate: asyncio.Event | None = None
+        #: the next this many BatchGetSecretValue / GetSecretValue calls are throttled
+        self.throttle_batch = 0
+        self.throttle_get = 0
+        #: (operation, "throttled" or "ok") in the order answered
+        self.log: list[tuple[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.url = ""
@@ -54,7 +67,14 @@ class LocalSecretsServer:
     def add(self, name: str, value: str | bytes) -> str:
         """Create a secret; returns its full ARN."""
         arn = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{name}-{uuid.uuid4().hex[:6]}"
-        self.secrets[name] = {"arn": arn, "name": name, "value": value, "version": 1}
+        self.secrets[name] = {
+            "arn": arn,
+            "name": name,
+            "value": value,
+            "version": 1,
+            # epoch seconds of the next rotation, reported by DescribeSecret when set
+            "next_rotation": None,
+        }
         return arn
 
     def rotate(self, name: str, value: str | bytes) -> None:
@@ -122,7 +142,7 @@ class LocalSecretsServer:
         entry: dict[str, Any] = {
             "ARN": secret["arn"],
             "Name": secret["name"],
-            "VersionId": f"v{secret['version']}",
+            "VersionId": version_id(secret["version"]),
             "VersionStages": ["AWSCURRENT"],
             "CreatedDate": 1_700_000_000.0,
         }
@@ -142,10 +162,21 @@ class LocalSecretsServer:
             if self.gate is not None:
                 await self.gate.wait()
             params = json.loads(await request.read() or b"{}")
+            if operation == "BatchGetSecretValue" and self.throttle_batch > 0:
+                self.throttle_batch -= 1
+                self.log.append((operation, "throttled"))
+                return self._error("ThrottlingException", "Rate exceeded")
+            if operation == "GetSecretValue" and self.throttle_get > 0:
+                self.throttle_get -= 1
+                self.log.append((operation, "throttled"))
+                return self._error("ThrottlingException", "Rate exceeded")
+            self.log.append((operation, "ok"))
             if operation == "GetSecretValue":
                 return self._get(request, params)
             if operation == "BatchGetSecretValue":
                 return self._batch(params)
+            if operation == "DescribeSecret":
+                return self._describe(request, params)
             return self._error("UnknownOperationException", operation)
         finally:
             self.in_flight -= 1
@@ -166,6 +197,31 @@ class LocalSecretsServer:
         if params.get("VersionStage") not in (None, "AWSCURRENT"):
             return self._error("ResourceNotFoundException", "no such version stage")
         return self._ok(self._entry(secret))
+
+    def _describe(self, request: web.Request, params: dict[str, Any]) -> web.StreamResponse:
+        if self.deny_describe:
+            return self._error("AccessDeniedException", "not authorized to perform DescribeSecret")
+        secret_id = params["SecretId"]
+        fault = self.fail.get(secret_id) or self.fail.get("*")
+        if fault == "reset":
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response()
+        if fault is not None:
+            code, status = FAULTS[fault]
+            return self._error(code, f"injected {fault}", status)
+        secret = self.find(secret_id)
+        if secret is None:
+            return self._error("ResourceNotFoundException", "Secrets Manager can't find it.")
+        body: dict[str, Any] = {
+            "ARN": secret["arn"],
+            "Name": secret["name"],
+            "VersionIdsToStages": {version_id(secret["version"]): ["AWSCURRENT"]},
+        }
+        if secret["next_rotation"] is not None:
+            body["RotationEnabled"] = True
+            body["NextRotationDate"] = secret["next_rotation"]
+        return self._ok(body)
 
     def _batch(self, params: dict[str, Any]) -> web.Response:
         if self.deny_batch:

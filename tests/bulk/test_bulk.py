@@ -226,13 +226,13 @@ async def test_batch_failing_transiently_fails_only_its_ids(
     local.deny_batch = False
     original = local._batch
 
-    def throttled(params: dict[str, object]) -> object:
-        return local._error("ThrottlingException", "slow down")
+    def failing(params: dict[str, object]) -> object:
+        return local._error("InternalServiceError", "oops", 500)
 
-    local._batch = throttled  # type: ignore[method-assign,assignment]
+    local._batch = failing  # type: ignore[method-assign,assignment]
     try:
         result = await local_client.get_secret_values(["x", "y"])
     finally:
         local._batch = original  # type: ignore[method-assign]
     assert set(result.errors) == {"x", "y"}
-    assert result.errors["x"].code == "ThrottlingException"  # type: ignore[attr-defined]
+    assert result.errors["x"].code == "InternalServiceError"  # type: ignore[attr-defined]

@@ -13,13 +13,19 @@ from ..bulk.local_server import LocalSecretsServer
 
 
 class FakeClock:
-    """A monotonic clock that moves only when told."""
+    """A monotonic clock, and a wall clock moving with it, that move only when told."""
 
     def __init__(self) -> None:
         self.now = 1000.0
+        #: wall time minus monotonic time
+        self.offset = 1_800_000_000.0 - self.now
 
     def __call__(self) -> float:
         return self.now
+
+    def wall(self) -> float:
+        """Epoch seconds, moving with the monotonic clock."""
+        return self.now + self.offset
 
     def advance(self, seconds: float) -> None:
         self.now += seconds

@@ -57,8 +57,8 @@ async def test_single_flight_10000_reads_of_50_secrets(
 async def test_fresh_hits_then_one_fetch_after_expiry(
     server: LocalSecretsServer, sm: SecretsManagerClient, clock: FakeClock
 ) -> None:
-    """Within ttl reads are hits; after it one read fetches the rotated value."""
-    async with SecretCache(sm, ttl=60, refresh_ahead=0, clock=clock) as cache:
+    """Within ttl reads are hits; after it a version check finds the new version and reads it."""
+    async with SecretCache(sm, ttl=60, refresh_ahead=0, ttl_jitter=0, clock=clock) as cache:
         assert await cache.get_secret_string("s01") == "value-01"
         clock.advance(59.9)
         server.rotate("s01", "rotated")
@@ -66,15 +66,16 @@ async def test_fresh_hits_then_one_fetch_after_expiry(
         assert server.counts["GetSecretValue"] == 1
         clock.advance(0.2)
         assert await cache.get_secret_string("s01") == "rotated"
-        assert server.counts["GetSecretValue"] == 2
+        assert server.counts == {"GetSecretValue": 2, "DescribeSecret": 1}
         assert (cache.stats.hits, cache.stats.misses, cache.stats.refreshes) == (1, 2, 1)
+        assert cache.stats.requests == server.counts and cache.stats.changes == 1
 
 
 async def test_refresh_ahead_serves_at_once_and_refreshes_in_background(
     server: LocalSecretsServer, sm: SecretsManagerClient, clock: FakeClock
 ) -> None:
     """A read in the last 20 s of a 100 s ttl returns at once and starts one refresh."""
-    async with SecretCache(sm, ttl=100, refresh_ahead=20, clock=clock) as cache:
+    async with SecretCache(sm, ttl=100, refresh_ahead=20, ttl_jitter=0, clock=clock) as cache:
         await cache.get_secret_string("s02")
         clock.advance(79)
         await cache.get_secret_string("s02")
@@ -86,19 +87,21 @@ async def test_refresh_ahead_serves_at_once_and_refreshes_in_background(
             # the current value, without waiting for the request held at the server
             got = await asyncio.wait_for(cache.get_secret_string("s02"), 1)
             assert got == "value-02"
-        await arrived(server, 2)
+        await arrived(server, 1 + 1)  # the DescribeSecret, held at the gate
         assert len(cache._tasks) == 1
         server.gate.set()
         await settle(cache)
         assert await cache.get_secret_string("s02") == "rotated"
-        assert server.total == 2 and cache.stats.refreshes == 1
+        assert server.counts == {"GetSecretValue": 2, "DescribeSecret": 1}
+        assert cache.stats.refreshes == 1
         clock.advance(79)  # t = 160: the refreshed entry's window opens at 81 + 80 = 161
         await cache.get_secret_string("s02")
-        assert server.total == 2 and not cache._tasks
+        assert server.total == 3 and not cache._tasks
         clock.advance(2)
         await cache.get_secret_string("s02")
         await settle(cache)
-        assert server.total == 3
+        # unchanged: renewed by one DescribeSecret, the value not read again
+        assert server.counts == {"GetSecretValue": 2, "DescribeSecret": 2}
 
 
 @pytest.mark.parametrize(
@@ -155,10 +158,10 @@ async def test_stale_if_error_with_backoff_then_raise_after_grace(
 @pytest.mark.parametrize(
     ("fault", "code"), [("notfound", "ResourceNotFoundException"), ("denied", "AccessDenied")]
 )
-async def test_permanent_errors_are_raised_and_not_cached(
+async def test_permanent_errors_are_raised_remembered_briefly_and_not_served(
     server: LocalSecretsServer, sm: SecretsManagerClient, clock: FakeClock, fault: str, code: str
 ) -> None:
-    """A permanent refresh error drops the entry; every later read asks again and raises."""
+    """A permanent refresh error drops the value; it is raised again from memory for 5 s."""
     async with SecretCache(sm, ttl=10, refresh_ahead=5, clock=clock) as cache:
         await cache.get_secret_string("s04")
         server.fail["s04"] = fault
@@ -166,25 +169,75 @@ async def test_permanent_errors_are_raised_and_not_cached(
         assert await cache.get_secret_string("s04") == "value-04"  # refresh-ahead, at once
         await settle(cache)
         assert "s04" not in cache
-        for expected_total in (3, 4):
+        sent = server.total
+        for _ in range(3):
             with pytest.raises(ServiceError, match=code):
                 await cache.get_secret_string("s04")
-            assert server.total == expected_total  # not cached: each read asks again
+        assert server.total == sent  # remembered: no request per read
+        clock.advance(5)
+        with pytest.raises(ServiceError, match=code):
+            await cache.get_secret_string("s04")
+        assert server.total == sent + 1  # forgotten after negative_ttl: asked again
         server.fail.clear()
-        assert await cache.get_secret_string("s04") == "value-04"
+        with pytest.raises(ServiceError, match=code):
+            await cache.get_secret_string("s04")
+        assert await cache.get_secret_string("s04", refresh=True) == "value-04"
+        assert server.total == sent + 2
 
 
-async def test_missing_secret_is_not_negatively_cached(
+async def test_missing_id_five_reads_one_request_debug_log_only(
+    server: LocalSecretsServer,
+    sm: SecretsManagerClient,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """5 reads of a missing id: one request, one DEBUG line, no WARNING; refresh() asks again."""
+    caplog.set_level(logging.DEBUG, logger="secretsmanager_async.cache")
+    async with SecretCache(sm, clock=clock) as cache:
+        errors = []
+        for _ in range(5):
+            with pytest.raises(ResourceNotFoundException) as info:
+                await cache.get_secret_string("nope")
+            errors.append(info.value)
+        assert server.total == 1
+        # the same error each time, its traceback not growing with every read
+        assert len({id(e) for e in errors}) == 1
+        depth = len(list(_frames(errors[-1].__traceback__)))
+        with pytest.raises(ResourceNotFoundException) as info:
+            await cache.get_secret_string("nope")
+        assert len(list(_frames(info.value.__traceback__))) == depth
+        server.add("nope", "now it exists")
+        with pytest.raises(ResourceNotFoundException):
+            await cache.get_secret_string("nope")  # still remembered
+        await cache.refresh("nope")
+        assert await cache.get_secret_string("nope") == "now it exists"
+        assert server.total == 2
+    levels = [r.levelno for r in caplog.records]
+    assert levels == [logging.DEBUG]
+
+
+async def test_negative_cache_can_be_turned_off_and_invalidated(
     server: LocalSecretsServer, sm: SecretsManagerClient
 ) -> None:
-    """Reading a secret that does not exist raises, and the next read asks again."""
-    async with SecretCache(sm) as cache:
+    """negative_ttl=0 asks on every read; invalidate() forgets a remembered error."""
+    async with SecretCache(sm, negative_ttl=0) as cache:
         for n in (1, 2):
             with pytest.raises(ResourceNotFoundException):
                 await cache.get_secret_string("nope")
             assert server.total == n
-        server.add("nope", "now it exists")
-        assert await cache.get_secret_string("nope") == "now it exists"
+    async with SecretCache(sm) as cache:
+        with pytest.raises(ResourceNotFoundException):
+            await cache.get_secret_string("nope")
+        cache.invalidate("nope")
+        with pytest.raises(ResourceNotFoundException):
+            await cache.get_secret_string("nope")
+        assert server.total == 4
+
+
+def _frames(tb: object) -> object:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next  # type: ignore[attr-defined]
 
 
 async def test_lru_eviction_at_max_size(
@@ -258,7 +311,7 @@ async def test_json_parsing_keys_and_isolation(sm: SecretsManagerClient) -> None
         with pytest.raises(ValueError, match="not valid JSON") as info:
             await cache.get_secret_json("s07")
         assert "value-07" not in str(info.value) and info.value.__cause__ is None
-        assert info.value.__suppress_context__
+        assert info.value.__context__ is None  # the decode error holds the document
 
 
 async def test_binary_and_string_accessors(sm: SecretsManagerClient) -> None:

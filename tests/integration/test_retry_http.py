@@ -169,3 +169,28 @@ async def test_clock_skew_is_corrected_and_retried_once(server: ScriptedServer) 
         assert abs(signing.clock_offset - 3600) < 5  # type: ignore[attr-defined]
         await client.get_secret_value(secret_id="n")  # the offset sticks: one request
         assert len(server.requests) == 3
+
+
+async def test_signature_expired_is_resigned_once_whatever_the_skew(
+    server: ScriptedServer,
+) -> None:
+    """'Signature expired' with a right clock (Lambda thaw): re-signed and sent once more."""
+    server.clock_offset = 0.0
+    server.script.extend(
+        [error("InvalidSignatureException", 400, "Signature expired: 20240101T000000Z"), ok(VALUE)]
+    )
+    async with _client(server, max_attempts=1) as client:
+        result = await client.get_secret_value(secret_id="n")
+        assert result.secret_string == "s"
+        assert len(server.requests) == 2
+        assert all("authorization" in r[0] for r in server.requests)
+        assert client.middleware["sign"].clock_offset == 0.0  # type: ignore[attr-defined]
+        # only once: a second expiry in a row reaches the caller
+        server.script.extend([error("InvalidSignatureException", 400, "Signature expired")] * 2)
+        with pytest.raises(ServiceError, match="Signature expired"):
+            await client.get_secret_value(secret_id="n")
+        # another InvalidSignatureException is not re-sent
+        server.script.extend([error("InvalidSignatureException", 400, "bad key"), ok(VALUE)])
+        with pytest.raises(ServiceError, match="bad key"):
+            await client.get_secret_value(secret_id="n")
+        assert len(server.requests) == 5

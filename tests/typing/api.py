@@ -6,6 +6,7 @@ Not collected by pytest (no test_ prefix); it only has to type-check.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from secretsmanager_async import (
     BulkResult,
@@ -18,6 +19,7 @@ from secretsmanager_async import (
     HttpResponse,
     ResourceNotFoundException,
     ResponseMetadata,
+    Secret,
     SecretCache,
     SecretListEntry,
     SecretsManagerClient,
@@ -66,7 +68,18 @@ async def usage() -> None:
             name: str | None = secret.name
         bulk: BulkResult = await client.get_secret_values(["a", "b"])
         cache: SecretCache = SecretCache(client)
+        port: int = await cache.get_secret_model("db", int, key="port")
+        token: Secret[str] = await cache.get_secret_model("db", Secret[str], key="password")
+        fresh: str = await cache.get_secret_string("db", refresh=True)
+        plain: str = token.get()
+        requests: Mapping[str, int] = cache.stats.requests
+
+        def changed(secret_id: str, old: str | None, new: str | None) -> None:
+            del secret_id, old, new
+
+        cache.on_change(changed)
         del text, blob, created, attempts, tag_status, entries, bulk, name, cache
+        del port, token, fresh, plain, requests
 
 
 def sync_usage() -> None:

@@ -202,11 +202,58 @@ async def test_adaptive_rate_recovers_along_cubic() -> None:
 
 async def test_adaptive_mode_is_wired() -> None:
     """mode='adaptive' gives the stage a rate limiter; standard has none."""
-    assert RetryStage(mode="adaptive").rate_limiter is not None
+    assert RetryStage(mode="adaptive").rate_limiter("GetSecretValue") is not None
     stage = RetryStage()
-    assert stage.rate_limiter is None
+    assert stage.rate_limiter("GetSecretValue") is None
     stage.configure(mode="adaptive", max_attempts=5)
-    assert stage.rate_limiter is not None
+    assert stage.rate_limiter("GetSecretValue") is not None
     nxt = Script(OK)
     await stage.handle(_request(), nxt)
     assert nxt.requests[0].headers["amz-sdk-request"] == "attempt=1; max=5"
+
+
+def _op_request(operation: str) -> HttpRequest:
+    return HttpRequest("POST", "http://h/", {}, b"{}", CallContext(operation))
+
+
+async def test_adaptive_limiter_is_per_operation() -> None:
+    """A throttled operation is slowed down; another operation on the same client is not."""
+    clock = FakeClock()
+    sleeps = Sleeps()
+    stage = RetryStage(
+        mode="adaptive",
+        max_attempts=1,
+        sleep=sleeps,
+        rate_limiter=lambda: ClientRateLimiter(clock=clock),
+    )
+    for _ in range(20):
+        with pytest.raises(ServiceError):
+            await stage.handle(_op_request("BatchGetSecretValue"), Script(_throttle()))
+        clock.now += 0.01
+    batch = stage.rate_limiter("BatchGetSecretValue")
+    assert batch is not None and batch.enabled
+    sleeps.delays.clear()
+    for _ in range(50):
+        await stage.handle(_op_request("GetSecretValue"), Script(OK))
+    assert sleeps.delays == []  # GetSecretValue never waited for a token
+    single = stage.rate_limiter("GetSecretValue")
+    assert single is not None and not single.enabled
+    await stage.handle(_op_request("BatchGetSecretValue"), Script(OK))
+    assert sleeps.delays and sleeps.delays[-1] > 0  # the throttled operation still waits
+
+
+async def test_max_throttle_attempts_per_call() -> None:
+    """A call may spend fewer attempts on throttling; other errors keep the stage's count."""
+    stage = RetryStage(max_attempts=3, backoff=False)
+    request = _op_request("BatchGetSecretValue")
+    request.context.max_throttle_attempts = 1
+    nxt = Script(_throttle(), OK)
+    with pytest.raises(ServiceError):
+        await stage.handle(request, nxt)
+    assert len(nxt.requests) == 1
+    request = _op_request("BatchGetSecretValue")
+    request.context.max_throttle_attempts = 1
+    transient = ServiceError("", code="InternalServiceError", status_code=500)
+    nxt = Script(transient, transient, OK)
+    assert await stage.handle(request, nxt) is OK
+    assert len(nxt.requests) == 3

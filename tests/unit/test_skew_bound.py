@@ -22,7 +22,10 @@ def _stage() -> SigningStage:
 
 
 def _skewed(offset: float) -> ServiceError:
-    error = ServiceError("Signature expired", code="InvalidSignatureException", status_code=400)
+    # not "Signature expired", which is re-signed once whatever the skew (a Lambda thaw)
+    error = ServiceError(
+        "Signature not yet current", code="InvalidSignatureException", status_code=400
+    )
     error.server_date = NOW + offset
     return error
 
