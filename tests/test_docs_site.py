@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import secretsmanager_async
-from secretsmanager_async import rotation, sync, testing
+from secretsmanager_async import rotation, settings, sync, testing
 from secretsmanager_async._generated.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def _referenced() -> set[str]:
 def test_reference_has_every_public_name() -> None:
     """Every name in the package's and the add-ons' __all__ has a reference entry."""
     referenced = _referenced()
-    for module in (secretsmanager_async, testing, sync, rotation):
+    for module in (secretsmanager_async, testing, sync, rotation, settings):
         missing = {name for name in module.__all__ if f"{module.__name__}.{name}" not in referenced}
         assert missing == set(), module.__name__
 
