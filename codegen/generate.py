@@ -480,6 +480,11 @@ def bounds_test(expr: str, low: int | None, high: int | None) -> str:
     return f"{expr} > {high}"
 
 
+def limit_test(expr: str, low: int | None, high: int | None) -> str:
+    """A model rule, checked only when ``limits`` (the client's ``parameter_validation``)."""
+    return f"limits and {bounds_test(expr, low, high)}"
+
+
 def validator_name(shape: str) -> str:
     return f"validate_{xform_name(shape)}"
 
@@ -522,7 +527,7 @@ class ValidatorWriter:
                 if shape.get("sensitive"):
                     args.append("hide=True")
                 fail = self.call(inner, "_length", args)
-                out += self.check(indent, bounds_test(f"len({var})", low, high), fail)
+                out += self.check(indent, limit_test(f"len({var})", low, high), fail)
         elif kind in ("integer", "long"):
             fail = self.call(inner, "_type", [where, py_str("int"), var])
             out += self.check(
@@ -530,7 +535,7 @@ class ValidatorWriter:
             )
             if low is not None or high is not None:
                 fail = self.call(inner, "_range", [where, var, str(low), str(high)])
-                out += self.check(indent, bounds_test(var, low, high), fail)
+                out += self.check(indent, limit_test(var, low, high), fail)
         elif kind in ("double", "float"):
             fail = self.call(inner, "_type", [where, py_str("float"), var])
             condition = f"isinstance({var}, bool) or not isinstance({var}, (int, float))"
@@ -547,7 +552,7 @@ class ValidatorWriter:
             out += self.check(indent, f"not isinstance({var}, list)", fail)
             if low is not None or high is not None:
                 fail = self.call(inner, "_size", [where, f"len({var})", str(low), str(high)])
-                out += self.check(indent, bounds_test(f"len({var})", low, high), fail)
+                out += self.check(indent, limit_test(f"len({var})", low, high), fail)
             # Named after the member (v3 -> v3e0, v3i0): mypy wants one type per local.
             base = var.split("e")[0]
             item, index = f"{base}e{depth}", f"{base}i{depth}"
@@ -566,7 +571,7 @@ class ValidatorWriter:
             # Through the module: the class is built on first use (see models.py).
             cls = cls or f"_models.{shape_name}"
             out += self.check(indent, f"not isinstance({var}, {cls})", fail)
-            out += self.call(indent, validator_name(shape_name), [var, where])
+            out += self.call(indent, validator_name(shape_name), [var, where, "limits"])
         else:  # maps: no input shape of this service has one
             raise SystemExit(f"validation of {kind} shapes ({shape_name}) is not implemented")
         return out
@@ -575,6 +580,7 @@ class ValidatorWriter:
         shape = self.model.shapes[name]
         required = set(shape.get("required", ()))
         params = [f"obj: {name}", "prefix: str"] if nested else [f"obj: {name}"]
+        params.append("limits: bool" if nested else "limits: bool = True")
         self.lines += ["", ""]
         self.lines += bracketed(
             f"def {validator_name(name)}(", params, ") -> None:", "", is_def=True
@@ -582,7 +588,8 @@ class ValidatorWriter:
         for first, second in MUTUALLY_EXCLUSIVE.get(name, ()):
             a, b = xform_name(first), xform_name(second)
             fail = self.call(2, "_fail", [py_str(a), py_str(f"cannot be combined with {b}")])
-            self.lines += self.check(1, f"obj.{a} is not None and obj.{b} is not None", fail)
+            condition = f"limits and obj.{a} is not None and obj.{b} is not None"
+            self.lines += self.check(1, condition, fail)
         for number, (member, ref) in enumerate(shape["members"].items()):
             attr = xform_name(member)
             var = f"v{number}"
@@ -622,8 +629,10 @@ def render_validators(model: Model) -> str:
         "",
         "Checks Python types, required members, lengths, numeric ranges and list sizes from the",
         "service model, plus members that must not be combined. Enums and patterns are left to",
-        "the service, so values it adds later keep working. Messages name the field and the",
-        "rule, never the value.",
+        "the service, so values it adds later keep working. With ``limits=False`` (the client's",
+        "``parameter_validation=False``) only types and required members are checked, so a",
+        "limit the service raises later needs no release. Messages name the field and the rule,",
+        "never the value.",
         "",
         HEADER.format(version=model.version),
         '"""',

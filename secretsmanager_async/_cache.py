@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
-import json
 import logging
 import random
 import time
@@ -45,6 +44,8 @@ import attrs
 
 from ._classify import classify
 from ._protocol.http import fresh_reads
+from ._protocol.jsondoc import JsonDocumentError
+from ._protocol.jsondoc import decode as decode_json
 from .exceptions import ClientClosedError, SecretsManagerError, ServiceError, TransportError
 
 if TYPE_CHECKING:
@@ -435,15 +436,12 @@ class SecretCache:
                 raise TypeError(f"secret {secret_id!r} has no SecretString (it is binary)")
             where = None
             try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as e:
-                where = (e.lineno, e.colno)
+                parsed = decode_json(text)
+            except JsonDocumentError as e:
+                where = str(e)  # a position and a reason (nested too deeply included)
             if where is not None:
-                # raised outside the except block: the decode error holds the whole document,
-                # and would otherwise stay reachable as __context__
-                raise ValueError(
-                    f"secret {secret_id!r} is not valid JSON (line {where[0]}, column {where[1]})"
-                )
+                # raised outside the except block; the decoder's error holds no document either
+                raise ValueError(f"secret {secret_id!r} is not valid JSON: {where}")
             version.parsed = parsed
         return parsed
 

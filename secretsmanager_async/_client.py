@@ -91,8 +91,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     Settings not given here come from ``config``, then the environment and the shared config
     profile (see :class:`ClientConfig`). ``credentials`` may be :class:`Credentials` or any
     provider with ``async def load() -> Credentials | None``; by default the standard chain is
-    searched. Pass ``session`` to share your own :class:`aiohttp.ClientSession` (the client
-    never closes it) or ``transport`` to replace the network layer entirely.
+    searched. ``parameter_validation=False`` leaves the model's length, range and size rules
+    to the service (types and required members are still checked). Pass ``session`` to share
+    your own :class:`aiohttp.ClientSession` (the client never closes it) or ``transport`` to
+    replace the network layer entirely.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         ca_bundle: str | None = None,
         verify_ssl: bool | None = None,
         user_agent_suffix: str | None = None,
+        parameter_validation: bool | None = None,
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         middleware: Iterable[Middleware] = (),
@@ -137,7 +140,10 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
             ca_bundle=ca_bundle,
             verify_ssl=verify_ssl,
             user_agent_suffix=user_agent_suffix,
+            parameter_validation=parameter_validation,
         )
+        # Known now (argument or config only): calls are validated before any setup or I/O.
+        self._check_limits = self._config.parameter_validation is not False
         self._explicit_credentials = credentials
         self._session = session
         self._transport: Transport | None = transport
@@ -476,10 +482,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         if not self._ready:
             # Bad input fails before any setup or I/O; the encoder's first build runs off the
             # loop (importing cattrs and building its hooks blocks for tens of ms).
-            operation.validate(params)
+            operation.validate(params, self._check_limits)
             await _warm_up()
             await self._prepare()
-        return await self._call(operation, operation.serialize(params), max_throttle_attempts)
+        body = operation.serialize(params, limits=self._check_limits)
+        return await self._call(operation, body, max_throttle_attempts)
 
     def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
         """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""

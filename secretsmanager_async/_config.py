@@ -9,6 +9,7 @@ from typing import Any, Final, cast
 
 import attrs
 
+from ._endpoints import check_endpoint_url, redact_url
 from ._middleware.retry import RetryMode
 from .exceptions import ConfigurationError
 
@@ -62,6 +63,9 @@ class ClientConfig:
     - ``region``: AWS region (``AWS_REGION``, ``AWS_DEFAULT_REGION``, profile ``region``); required.
     - ``endpoint_url``: a custom endpoint (``AWS_ENDPOINT_URL_SECRETS_MANAGER``,
       ``AWS_ENDPOINT_URL``, the profile's ``services`` section); default: from the endpoint rules.
+      An absolute http(s) URL with a host and optional port and path; user info
+      (``user:password@``), a query or a fragment is refused with :class:`ConfigurationError`
+      (when given here, at once; from the environment or profile, at the client's setup).
     - ``ignore_configured_endpoint_urls``: ignore endpoint URLs from the environment and the
       shared config, keeping an explicit ``endpoint_url`` (``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``,
       profile ``ignore_configured_endpoint_urls``); default False.
@@ -81,7 +85,10 @@ class ClientConfig:
     - ``max_connections``: connection pool size; default 128, enough for bulk fetches.
     - ``ca_bundle``: a CA file for TLS verification (``AWS_CA_BUNDLE``).
     - ``verify_ssl``: TLS certificate verification; default True.
-    - ``user_agent_suffix``: appended to the User-Agent header.
+    - ``user_agent_suffix``: appended to the User-Agent header; printable ASCII only.
+    - ``parameter_validation``: check call arguments against the model's length, range, size
+      and combination rules before sending; default True. False keeps only the type and
+      required-member checks, leaving the rest to the service (as botocore's switch does).
     - ``profile``: the shared config profile (``AWS_DEFAULT_PROFILE``, ``AWS_PROFILE``); default
       ``default``. Only a profile given here skips the environment's keys.
     - ``credential_process_timeout``: seconds a ``credential_process`` command may run before it
@@ -92,7 +99,11 @@ class ClientConfig:
     """
 
     region: str | None = None
-    endpoint_url: str | None = None
+    endpoint_url: str | None = attrs.field(
+        default=None,
+        validator=lambda _, __, value: None if value is None else check_endpoint_url(value),
+        repr=lambda value: repr(value if value is None else redact_url(value)),
+    )
     use_fips: bool | None = None
     use_dualstack: bool | None = None
     retry_mode: RetryMode | None = None
@@ -105,9 +116,14 @@ class ClientConfig:
     max_connections: int | None = None
     ca_bundle: str | None = None
     verify_ssl: bool | None = None
-    user_agent_suffix: str | None = None
+    user_agent_suffix: str | None = attrs.field(
+        default=None, validator=lambda _, __, value: _check_user_agent_suffix(value)
+    )
     profile: str | None = None
     trust_env: bool | None = None
+    parameter_validation: bool | None = attrs.field(
+        default=None, validator=lambda _, __, value: _check_bool("parameter_validation", value)
+    )
     ignore_configured_endpoint_urls: bool | None = None
     credential_process_timeout: float | _Unset | None = UNSET
     credential_process_max_bytes: int | _Unset | None = UNSET
@@ -166,11 +182,7 @@ class ClientConfig:
             # botocore: the flag drops configured URLs (env and profile), not an explicit one
             endpoint_url=self.endpoint_url
             if ignore_endpoints
-            else pick(
-                "endpoint_url",
-                ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"),
-                "endpoint_url",
-            ),
+            else _endpoint_url(self.endpoint_url, env, prof),
             ignore_configured_endpoint_urls=ignore_endpoints,
             use_fips=_to_bool(
                 "use_fips", pick("use_fips", ("AWS_USE_FIPS_ENDPOINT",), "use_fips_endpoint")
@@ -211,6 +223,40 @@ class ClientConfig:
                 self.credential_process_max_bytes,
                 DEFAULT_CREDENTIAL_PROCESS_MAX_BYTES,
             ),
+            parameter_validation=self.parameter_validation is not False,
+        )
+
+
+def _endpoint_url(given: str | None, env: Mapping[str, str], prof: Mapping[str, Any]) -> str | None:
+    """The endpoint URL by precedence, checked with the name of where it came from."""
+    if given is not None:
+        return given  # checked when the config was built
+    for name in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"):
+        if env.get(name):
+            check_endpoint_url(env[name], name)
+            return env[name]
+    value = prof.get("endpoint_url")
+    if value in (None, ""):
+        return None
+    check_endpoint_url(value, "the config profile")
+    return cast(str, value)
+
+
+def _check_bool(field: str, value: object) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise ConfigurationError(f"{field}: expected True or False (got {type(value).__name__})")
+
+
+def _check_user_agent_suffix(value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise ConfigurationError("user_agent_suffix: expected a str")
+    # A header value: CR/LF would split the header, and aiohttp rejects them only at send time.
+    if not all(" " <= c <= "~" for c in value):
+        raise ConfigurationError(
+            "user_agent_suffix: only printable ASCII is allowed (no control characters, "
+            "line breaks or non-ASCII text)"
         )
 
 

@@ -21,7 +21,13 @@ from urllib.parse import quote, urlsplit
 
 from .exceptions import ConfigurationError
 
-__all__ = ["check_region", "is_valid_region", "resolve_endpoint"]
+__all__ = [
+    "check_endpoint_url",
+    "check_region",
+    "is_valid_region",
+    "redact_url",
+    "resolve_endpoint",
+]
 
 # Parsed JSON: the rule language is dynamically typed, so the interpreter is too.
 _Json = Any
@@ -32,6 +38,7 @@ _Json = Any
 # fullmatch, not match: "$" would accept a trailing newline.
 _REGION_LABEL = r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)"
 _HOST_LABEL = r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}"
+_HOST_NAME_LABEL = r"(?!-)[a-zA-Z0-9-]{1,63}(?<!-)"
 
 
 def is_valid_region(region: str) -> bool:
@@ -75,11 +82,7 @@ def _resolve_cached(
     if region is not None:
         check_region(region)
     if endpoint_url is not None:
-        parts = urlsplit(endpoint_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(
-                f"Invalid endpoint_url {endpoint_url!r}: it must be an absolute http(s) URL"
-            )
+        check_endpoint_url(endpoint_url)
     builtins: dict[str, object] = {
         "AWS::Region": region,
         "AWS::UseFIPS": use_fips,
@@ -99,6 +102,63 @@ def _resolve_cached(
     if url is None:
         raise ConfigurationError("No endpoint rule matched")
     return url
+
+
+def check_endpoint_url(url: object, source: str = "") -> None:
+    """Raise :class:`ConfigurationError` unless ``url`` is usable as a custom endpoint.
+
+    An absolute ``http``/``https`` URL with a host (an IP address, or a DNS name as botocore
+    accepts it), an optional port (1-65535) and path; no
+    user info (requests are authenticated by SigV4, and a password in a URL ends up in logs
+    and reprs), query, fragment, whitespace or control characters. Messages show the URL with
+    any user info replaced by ``***``. ``source`` says where the value came from.
+    """
+    where = f" (from {source})" if source else ""
+    if not isinstance(url, str):
+        raise ConfigurationError(f"Invalid endpoint_url{where}: expected a str")
+    shown = redact_url(url)
+    problem = None
+    if any(c <= " " or c == "\x7f" for c in url):
+        problem = "it must not contain whitespace or control characters"
+    else:
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # parsed lazily: a bad port raises here
+        except ValueError:
+            parts = None
+        if parts is None:
+            problem = "it is not a valid URL (a bad port or an unclosed IPv6 bracket)"
+        elif parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "it must be an absolute http(s) URL"
+        elif "@" in parts.netloc:
+            problem = "it must not contain user info (user:password@); requests are signed"
+        elif ":" not in parts.hostname and not _valid_host_name(parts.hostname):
+            problem = "its host must be an IP address or a DNS name (letters, digits, '-', '.')"
+        elif port == 0:
+            problem = "its port must be between 1 and 65535"
+        elif parts.query or parts.fragment or url.endswith(("?", "#")):
+            problem = "it must not have a query string or fragment"
+    if problem is not None:
+        # raised here, outside the except block: urlsplit's error may quote the URL
+        raise ConfigurationError(f"Invalid endpoint_url {shown!r}{where}: {problem}")
+
+
+def _valid_host_name(host: str) -> bool:
+    # botocore's is_valid_endpoint_url rule: dot-separated labels of letters, digits and '-'
+    host = host[:-1] if host.endswith(".") else host
+    return len(host) <= 255 and all(
+        re.fullmatch(_HOST_NAME_LABEL, label) for label in host.split(".")
+    )
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the user info of its authority (``user:password@``) replaced by ``***@``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return url if at < 0 else f"{scheme}://***{rest[at:]}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,14 +28,35 @@ SecretsManagerError
 ```
 
 Messages never include secret material: request bodies and credentials are never formatted
-into them.
+into them, and no foreign exception that could hold them (a JSON document, an aiohttp request
+with its signed headers) is chained as a cause or left as a context.
+
+Every error round-trips through :mod:`pickle`, :func:`copy.copy` and :func:`copy.deepcopy`
+with its message and attributes (so one raised in a ``ProcessPoolExecutor`` worker reaches the
+parent intact); causes and tracebacks are dropped, as for any pickled exception.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Recreate an error from its args and attributes, without calling ``__init__``."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class SecretsManagerError(Exception):
     """Root of every error raised by secretsmanager_async."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default reduction calls cls(*args), which breaks every subclass whose __init__
+        # takes other (keyword) arguments than its message. Rebuilding from args and __dict__
+        # skips __init__, so a subclass with any extra attributes needs nothing of its own.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(SecretsManagerError, ValueError):
@@ -100,8 +121,8 @@ class TransportError(SecretsManagerError):
         host: str | None = None,
         attempts: int | None = None,
     ) -> None:
-        # Only the message goes into args: BaseException pickles args and __dict__ separately,
-        # so cls(*args) rebuilds the object and the attributes are restored from __dict__.
+        # Only the message goes into args; the attributes live in __dict__, which
+        # SecretsManagerError.__reduce__ restores on unpickling and copying.
         super().__init__(message)
         self.operation = operation
         self.host = host
@@ -187,7 +208,11 @@ class ResponseParseError(SecretsManagerError):
 
 
 class ServiceError(SecretsManagerError):
-    """The service answered with an error response."""
+    """The service answered with an error response.
+
+    ``str(error)`` is the message, after the code when the class does not already name it
+    (a plain :class:`ServiceError`), and the request id to quote to AWS support.
+    """
 
     def __init__(
         self,
@@ -198,7 +223,13 @@ class ServiceError(SecretsManagerError):
         request_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(f"{code}: {message}" if message else code)
+        # A traceback prints the class name before str(): a modeled class is its code.
+        own = code == type(self).__name__
+        text = message if own or not message else f"{code}: {message}"
+        text = text or ("" if own else code)
+        if request_id:
+            text = f"{text} (request id {request_id})" if text else f"request id {request_id}"
+        super().__init__(text)
         self.code = code
         self.message = message
         self.status_code = status_code

@@ -7,11 +7,11 @@ client implements over its own session (see ``http.py``) and tests implement how
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Protocol
 
 # re-exported: the providers import it from here
+from .._protocol.jsondoc import JsonDocumentError, decode
 from ..exceptions import CredentialRetrievalError as CredentialRetrievalError
 from .base import Credentials
 
@@ -63,9 +63,6 @@ def parse_timestamp(value: str) -> dt.datetime:
     return parsed
 
 
-_NOT_JSON = object()
-
-
 def parse_credentials_json(provider: str, body: bytes) -> object:
     """Parse a credentials JSON document: the one parser for every JSON credentials source.
 
@@ -74,12 +71,10 @@ def parse_credentials_json(provider: str, body: bytes) -> object:
     ``except`` block so no parser exception (whose ``doc`` holds the keys) hangs off it.
     """
     try:
-        doc: object = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        doc = _NOT_JSON
-    if doc is _NOT_JSON:
-        raise CredentialRetrievalError(provider, "response is not valid JSON")
-    return doc
+        return decode(body)
+    except JsonDocumentError as e:
+        problem = str(e)  # a position and a reason, never document content
+    raise CredentialRetrievalError(provider, f"response is not valid JSON: {problem}")
 
 
 def credentials_from_json(provider: str, body: bytes, *, session_field: str) -> Credentials:

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .._endpoints import is_valid_region
+from .._protocol.jsondoc import JsonDocumentError, decode
 from ..exceptions import TransportError
 from .base import Credentials
 from .common import CredentialRetrievalError, CredentialsHttp, parse_timestamp
@@ -344,8 +345,8 @@ class SsoProvider:
 
 def _json_object(payload: bytes) -> dict[str, Any] | None:
     try:
-        doc = json.loads(payload)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        doc = decode(payload)
+    except JsonDocumentError:
         return None
     return doc if isinstance(doc, dict) else None
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from .._protocol import HttpRequest, HttpResponse
+from .._protocol.jsondoc import JsonDocumentError, decode
 from ..exceptions import MODELED_ERRORS, ServiceError
 from .base import Handler
 
@@ -33,9 +33,11 @@ def parse_error(response: HttpResponse) -> ServiceError:
     body: Any = None
     if response.body:
         try:
-            body = json.loads(response.body)
-        except (ValueError, UnicodeDecodeError):
-            body = None  # an HTML 502 from a proxy, a truncated body, ...
+            body = decode(response.body)
+        except JsonDocumentError:
+            # an HTML 502 from a proxy, a truncated body, a body nested too deeply, ...: the
+            # status and headers still say what happened (a 5xx stays a retryable 5xx)
+            body = None
     if not isinstance(body, dict):
         # Some front ends (and moto's auth layer) answer in the Query protocol's XML
         body = _xml_error(response.body)

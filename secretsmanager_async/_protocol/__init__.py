@@ -7,7 +7,9 @@
 - ``wire``: names shared by the codec, the converter and the generated models
   (:class:`ResponseMetadata`, :class:`EmptyResponse`, the wire-name key);
 - ``http``: the library's own request, response and per-call context types, the only types
-  the middleware stack and the transport speak.
+  the middleware stack and the transport speak;
+- ``jsondoc``: the one JSON decoder for what arrives (response bodies, secret values), whose
+  single error type holds a position, never the document.
 
 Imports go one way: ``operation`` and ``converters`` build on ``wire``; nothing here imports
 the client, the stages or the generated code.

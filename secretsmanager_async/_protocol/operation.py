@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ..exceptions import ResponseParseError
-from .wire import METADATA_KEY, ResponseMetadata
+from .jsondoc import JsonDocumentError, decode
+from .wire import METADATA_KEY, EmptyResponse, ResponseMetadata
 
 if TYPE_CHECKING:
     from cattrs import Converter
@@ -24,7 +25,7 @@ O = TypeVar("O")  # noqa: E741
 
 # A reusable encoder: json.dumps() with non-default arguments builds a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-_decode = json.loads
+_decode = decode
 
 
 class _Codec(Generic[I, O]):
@@ -73,7 +74,7 @@ class Operation(Generic[I, O]):
         name: str,
         target: str,
         models: Callable[[], tuple[type[I], type[O]]],
-        validate: Callable[[I], None],
+        validate: Callable[[I, bool], None],
     ) -> None:
         #: the operation's name in the service model, e.g. ``"GetSecretValue"``
         self.name = name
@@ -81,7 +82,8 @@ class Operation(Generic[I, O]):
         self.target = target
         #: returns the input and output model classes (builds them the first time)
         self.models = models
-        #: the generated validator of the input model; raises ParamValidationError
+        #: the generated validator of the input model: ``validate(params, limits)`` raises
+        #: ParamValidationError; ``limits=False`` checks only types and required members
         self.validate = validate
         #: makes an input model from its members. The first call resolves the models and puts
         #: the input class itself here: later calls cost one slot read, where going through
@@ -111,28 +113,39 @@ class Operation(Generic[I, O]):
         codec = self._codec = _Codec(converter(), *self.models())
         return codec
 
-    def serialize(self, params: I) -> bytes:
+    def serialize(self, params: I, *, limits: bool = True) -> bytes:
         """Validate ``params`` and encode them as the JSON request body.
 
         Raises :class:`~secretsmanager_async.exceptions.ParamValidationError` naming the
-        field and the rule it breaks.
+        field and the rule it breaks. ``limits=False`` skips the model's length, range, size
+        and combination rules (the client's ``parameter_validation=False``); the types and
+        required members are always checked, so what is sent is always well-formed.
         """
-        self.validate(params)
+        self.validate(params, limits)
         codec = self._codec or self._load_codec()
         return _encode(codec.unstructure(params)).encode()
 
     def parse(self, body: bytes, metadata: ResponseMetadata) -> O:
         """Decode a 2xx response body into the output model, with ``metadata`` attached.
 
-        Unknown keys are ignored and missing members are None. Any failure raises
-        :class:`~secretsmanager_async.exceptions.ResponseParseError` (the original exception
-        as ``__cause__``); its message names the field, never the value.
+        Unknown keys are ignored and missing members are None. An empty body is accepted only
+        when the output has no members (:class:`EmptyResponse`). Any failure raises
+        :class:`~secretsmanager_async.exceptions.ResponseParseError`; its message names the
+        field and the problem, never a value, and its ``__cause__`` is a sanitised summary (the
+        original exceptions may hold the body, which may hold a secret).
         """
         codec = self._codec or self._load_codec()
-        try:
-            data = _decode(body) if body else {}
-        except Exception as exc:  # ValueError, UnicodeDecodeError, RecursionError, ...
-            raise ResponseParseError(f"{self.name}: response body is not valid JSON") from exc
+        if not body:
+            if codec.output_type is EmptyResponse:
+                data: Any = {}
+            else:
+                # every member absent is no answer at all: not a model of None fields
+                raise ResponseParseError(f"{self.name}: empty response body")
+        else:
+            try:
+                data = _decode(body)
+            except JsonDocumentError as exc:  # carries a position only, no context
+                raise ResponseParseError(f"{self.name}: response body is not valid JSON") from exc
         if type(data) is not dict:
             message = f"{self.name}: response body is not a JSON object"
             raise ResponseParseError(message) from TypeError(f"got {type(data).__name__}")
@@ -140,19 +153,32 @@ class Operation(Generic[I, O]):
         try:
             return codec.structure(data, codec.output_type)
         except Exception as exc:
-            raise ResponseParseError(self._describe_failure(data, codec.output_type)) from exc
+            failure: Exception = exc
+        # Raised outside the except block: the original (and whatever it chains) may hold
+        # response values, so it must not become the new error's __context__.
+        message, cause = self._describe_failure(data, codec.output_type, failure)
+        del failure
+        raise ResponseParseError(message) from cause
 
-    def _describe_failure(self, data: dict[str, Any], output_type: type[O]) -> str:
-        """Name the field that made structuring fail, by re-running with detailed validation."""
-        from .converters import locate_error
+    def _describe_failure(
+        self, data: dict[str, Any], output_type: type[O], original: Exception
+    ) -> tuple[str, Exception]:
+        """Name the field that made structuring fail, by re-running with detailed validation.
+
+        Returns the message and a value-free stand-in for ``original`` to chain as the cause.
+        """
+        from .converters import WireTypeError, WireValueError, locate_error
 
         prefix = f"{self.name}: invalid response"
+        reason = type(original).__name__
         try:
             converter(detailed=True).structure(data, output_type)
         except Exception as exc:
             try:
                 path, reason = locate_error(exc)
             except Exception:  # never let the diagnosis hide the failure
-                return prefix
-            return f"{prefix}: {path or '(top level)'}: {reason}"
-        return prefix
+                path = None
+            else:
+                prefix = f"{prefix}: {path or '(top level)'}: {reason}"
+        stand_in = WireTypeError if isinstance(original, TypeError) else WireValueError
+        return prefix, stand_in(reason)

@@ -8,6 +8,9 @@ a read timeout alone cannot give, as every trickled byte resets it) and in memor
 (``max_response_bytes``, counted after decompression). We decompress ourselves, in bounded
 steps, so that a small gzip body cannot inflate past the limit before it is counted. A
 connection whose response was not read to the end is closed, never returned to the pool.
+
+The original aiohttp error is neither chained nor left as context (it holds the signed request
+headers): an :class:`OriginalError` with its class and message is chained instead.
 """
 
 from __future__ import annotations
@@ -137,6 +140,7 @@ class AiohttpTransport:
     async def _send(self, request: HttpRequest) -> HttpResponse:
         url, proxy, tls = self._target(request.url)
         session = self._session or self._get_session()
+        error: exc.TransportError
         try:
             async with session.request(
                 request.method,
@@ -157,7 +161,10 @@ class AiohttpTransport:
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
                 return HttpResponse(response.status, response.headers, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
-            raise self._map_error(e, request, url) from e
+            error, original = self._map_error(e, request, url), OriginalError.of(e)
+        # Raised outside the except block, from a stand-in: aiohttp's errors carry the request
+        # (request_info with its signed Authorization and X-Amz-Security-Token headers).
+        raise error from original
 
     async def _read(
         self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL
@@ -275,6 +282,22 @@ class AiohttpTransport:
             await session.close()
 
 
+class OriginalError(Exception):
+    """What a foreign exception said (its class and message), chained in its place.
+
+    The foreign exception itself is not kept: it may reference the request, its signed
+    headers, or its own causes and contexts.
+    """
+
+    @classmethod
+    def of(cls, e: BaseException) -> OriginalError:
+        """The stand-in for ``e``."""
+        kind = type(e)
+        text = str(e)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        return cls(f"{name}: {text}" if text else name)
+
+
 def _env_proxy(url: URL) -> URL | None:
     """The proxy for ``url`` from HTTP(S)_PROXY / NO_PROXY, as curl and botocore read them."""
     import urllib.request
@@ -345,7 +368,10 @@ def _classify(e: BaseException) -> tuple[type[exc.TransportError], str]:
     if isinstance(e, aiohttp.ClientPayloadError):
         return exc.ConnectionClosedError, "the response body was incomplete"
     if isinstance(e, aiohttp.ClientResponseError):
-        return exc.ConnectionClosedError, f"malformed HTTP response: {e.message}"
+        return (
+            exc.ConnectionClosedError,
+            f"malformed HTTP response ({type(e).__name__}, status {e.status}): {e.message}",
+        )
     if isinstance(e, aiohttp.ClientOSError):
         return exc.ConnectionClosedError, f"connection error: {e.strerror or e}"
     if isinstance(e, aiohttp.ClientError):

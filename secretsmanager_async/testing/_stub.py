@@ -15,7 +15,7 @@ from .._generated import models as _models
 from .._generated.operations import OPERATIONS
 from .._middleware.errors import parse_error
 from .._protocol import WIRE, HttpResponse, Operation, ResponseMetadata
-from ..exceptions import ParamValidationError
+from ..exceptions import ParamValidationError, SecretsManagerError
 
 if TYPE_CHECKING:
     from .._client import SecretsManagerClient
@@ -47,6 +47,9 @@ class StubResponseError(AssertionError):
     def __init__(self, operation_name: str, reason: str) -> None:
         super().__init__(f"Error getting response stub for operation {operation_name}: {reason}")
         self.operation_name = operation_name
+
+    # picklable and copyable like the library's own errors (args and attributes, no __init__)
+    __reduce__ = SecretsManagerError.__reduce__
 
 
 class StubAssertionError(StubResponseError):

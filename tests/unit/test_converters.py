@@ -219,9 +219,9 @@ def test_unknown_keys_are_tolerated() -> None:
     assert parsed.tags == [Tag(key="k")]
 
 
-def test_missing_members_are_none_and_empty_body_is_empty() -> None:
-    """Absent members are None; an empty body parses as an empty object."""
-    parsed = DESCRIBE_SECRET.parse(b"", METADATA)
+def test_missing_members_are_none() -> None:
+    """Absent members of a JSON object are None (an empty body is refused: tests/errors)."""
+    parsed = DESCRIBE_SECRET.parse(b"{}", METADATA)
     assert parsed == DescribeSecretResponse()
     assert parsed.metadata is METADATA
     assert LIST_SECRETS.parse(b'{"SecretList": null}', METADATA).secret_list is None
@@ -502,7 +502,7 @@ def test_operation_resolves_its_models_on_first_use() -> None:
         calls.append(1)
         return Tag, EmptyResponse
 
-    op = Operation(name="Op", target="t.Op", models=models, validate=lambda params: None)
+    op = Operation(name="Op", target="t.Op", models=models, validate=lambda params, limits: None)
     assert calls == []
     assert repr(op) == "Operation('Op')"
     assert op.build_input(key="k", value="v") == Tag(key="k", value="v")
