@@ -44,6 +44,8 @@ FENCE = re.compile(
 )
 MARKER = re.compile(r"<!-- (fragment|tested-by: (\S+)|run: (\w+)) -->")
 SHELL = {"", "shell", "console", "bash", "sh"}
+#: sample output (log lines, tables): shown, nothing to run or check
+OUTPUT = {"text"}
 
 #: the secrets the pages read, as the harness puts them in moto before each program
 SEEDS = {
@@ -257,7 +259,7 @@ def test_tested_by_names_a_test_that_reads_the_block(block: Block) -> None:
 
 def test_every_block_is_checked() -> None:
     """Each block has a language this module knows how to check, and markers are well-formed."""
-    known = {"python", "pycon", "ini", *SHELL}
+    known = {"python", "pycon", "ini", *SHELL, *OUTPUT}
     assert {b.lang for b in BLOCKS} <= known
     for block in BLOCKS:
         assert block.kind != "run" or block.arg in HARNESSES, block.id
