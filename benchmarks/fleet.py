@@ -243,8 +243,11 @@ def _worker(
                 return {"ok": False, "ready": None, "error": type(e).__name__}
             return {"ok": ok, "ready": time.time() - start if ok else None, "error": None}
 
-        await asyncio.sleep(max(0.0, start - time.time()))
+        late = time.time() - start
+        await asyncio.sleep(max(0.0, -late))
         results = await asyncio.gather(*(timed(run) for _, run in made))
+        for r in results:
+            r["late"] = late
         for client, _ in made:
             await client.close()
         return list(results)
@@ -288,6 +291,7 @@ def run_strategy(
         "errors": sorted({o["error"] for o in outcomes if o["error"]}),
         "throttled": sum(v for k, v in counts.items() if k.endswith(":throttled")),
         "requests": counts,
+        "late": max(o["late"] for o in outcomes),
     }
 
 
