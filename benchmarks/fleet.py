@@ -29,7 +29,9 @@ requests and the failed starts (an instance with any secret missing):
 - ``aiobotocore``: aiobotocore with its default configuration (legacy retries, 5 attempts),
   BatchGetSecretValue chunks of 20 in flight together; an exception fails the start.
 
-Writes ``results/fleet.json``, ``results/fleet.md`` and ``results/fleet.png``.
+Each run's JSON also gives ``late``: how long after the common start instant the last worker
+process had its clients set up (negative: in time), so a slow spawn is not mistaken for slow
+reads. Writes ``results/fleet.json``, ``results/fleet.md`` and ``results/fleet.png``.
 """
 
 from __future__ import annotations
