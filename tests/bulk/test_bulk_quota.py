@@ -295,3 +295,16 @@ async def test_stubber_answers_bulk_reads() -> None:
             )
             result = await c.get_secret_values(["a"])
     assert result["a"].secret_string == "x"
+
+
+async def test_views_share_the_client_pacing(
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
+) -> None:
+    """A with_options view paces with its client's pacers: the quota is the account's."""
+    names = _populate(local, 20)
+    local.throttle_batch = 1
+    view = client.with_options(timeout=30.0)
+    assert (await view.get_secret_values(names)).ok
+    assert _pacing(client).batch.gap == _bulk.BATCH_PACE[0]
+    assert (await client.get_secret_values(names)).ok
+    assert local.counts["BatchGetSecretValue"] == 1  # the client waits out the view's throttle
