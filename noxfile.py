@@ -47,6 +47,14 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ (strict: a broken link or reference fails)."""
+    session.install("-e", ".[docs]")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The main job against an embedded local endpoint."""
     session.install("-e", ".[local]")

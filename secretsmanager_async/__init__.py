@@ -9,7 +9,7 @@ The layout, and the path of a call from a method to the socket and back: ``ARCHI
 
 from typing import TYPE_CHECKING
 
-from ._client import SecretsManagerClient
+from ._client import ClientView, SecretsManagerClient
 from ._config import ClientConfig
 from ._credentials.base import Credentials, CredentialsProvider
 from ._endpoints import resolve_endpoint
@@ -144,6 +144,7 @@ __all__ = [
     "ClientClosedError",
     "ClientConfig",
     "ClientLoopError",
+    "ClientView",
     "ConfigurationError",
     "ConnectError",
     "ConnectTimeoutError",

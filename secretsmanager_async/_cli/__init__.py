@@ -42,13 +42,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.local and args.endpoint_url:
         parser.error("--local and --endpoint-url are mutually exclusive")
-    if args.debug:
-        import logging
+    import logging
 
+    if args.debug:
         logging.basicConfig(
             stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
         )
         logging.getLogger("secretsmanager_async").setLevel(logging.DEBUG)
+    else:
+        # the error line says how a call ended; the library's WARNING that it failed after
+        # retries would print it twice (through logging's last-resort handler)
+        logging.getLogger("secretsmanager_async").addHandler(logging.NullHandler())
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

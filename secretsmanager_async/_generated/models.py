@@ -19,7 +19,7 @@ from datetime import datetime
 
 import attrs
 
-from .._protocol import NO_METADATA, WIRE, ResponseMetadata
+from .._protocol import NO_METADATA, WIRE, Request, ResponseMetadata
 
 # ruff: noqa: F821, F822
 
@@ -111,7 +111,7 @@ def _api_error_type() -> type:
 
 def _associate_cross_account_replica_request() -> type:
     @_model
-    class AssociateCrossAccountReplicaRequest:
+    class AssociateCrossAccountReplicaRequest(Request):
         """Parameters of ``associate_cross_account_replica``."""
 
         cross_account_replica_arn: str = attrs.field(metadata={WIRE: "CrossAccountReplicaARN"})
@@ -145,7 +145,7 @@ def _associate_cross_account_replica_response() -> type:
 
 def _batch_get_secret_value_request() -> type:
     @_model
-    class BatchGetSecretValueRequest:
+    class BatchGetSecretValueRequest(Request):
         """Parameters of ``batch_get_secret_value``."""
 
         filters: list[Filter] | None = attrs.field(default=None, metadata={WIRE: "Filters"})
@@ -175,7 +175,7 @@ def _batch_get_secret_value_response() -> type:
 
 def _cancel_rotate_secret_request() -> type:
     @_model
-    class CancelRotateSecretRequest:
+    class CancelRotateSecretRequest(Request):
         """Parameters of ``cancel_rotate_secret``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -198,7 +198,7 @@ def _cancel_rotate_secret_response() -> type:
 
 def _create_secret_request() -> type:
     @_model
-    class CreateSecretRequest:
+    class CreateSecretRequest(Request):
         """Parameters of ``create_secret``."""
 
         add_replica_regions: list[ReplicaRegionType] | None = attrs.field(
@@ -281,7 +281,7 @@ def _cross_account_replica_entry() -> type:
 
 def _delete_resource_policy_request() -> type:
     @_model
-    class DeleteResourcePolicyRequest:
+    class DeleteResourcePolicyRequest(Request):
         """Parameters of ``delete_resource_policy``."""
 
         policy_name: str | None = attrs.field(default=None, metadata={WIRE: "PolicyName"})
@@ -305,7 +305,7 @@ def _delete_resource_policy_response() -> type:
 
 def _delete_secret_request() -> type:
     @_model
-    class DeleteSecretRequest:
+    class DeleteSecretRequest(Request):
         """Parameters of ``delete_secret``."""
 
         force_delete_without_recovery: bool | None = attrs.field(
@@ -334,7 +334,7 @@ def _delete_secret_response() -> type:
 
 def _describe_secret_request() -> type:
     @_model
-    class DescribeSecretRequest:
+    class DescribeSecretRequest(Request):
         """Parameters of ``describe_secret``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -403,7 +403,7 @@ def _describe_secret_response() -> type:
 
 def _disassociate_cross_account_replica_request() -> type:
     @_model
-    class DisassociateCrossAccountReplicaRequest:
+    class DisassociateCrossAccountReplicaRequest(Request):
         """Parameters of ``disassociate_cross_account_replica``."""
 
         cross_account_replica_arn: str = attrs.field(metadata={WIRE: "CrossAccountReplicaARN"})
@@ -453,7 +453,7 @@ def _filter() -> type:
 
 def _get_random_password_request() -> type:
     @_model
-    class GetRandomPasswordRequest:
+    class GetRandomPasswordRequest(Request):
         """Parameters of ``get_random_password``."""
 
         exclude_characters: str | None = attrs.field(
@@ -493,7 +493,7 @@ def _get_random_password_response() -> type:
 
 def _get_resource_policy_request() -> type:
     @_model
-    class GetResourcePolicyRequest:
+    class GetResourcePolicyRequest(Request):
         """Parameters of ``get_resource_policy``."""
 
         policy_name: str | None = attrs.field(default=None, metadata={WIRE: "PolicyName"})
@@ -518,7 +518,7 @@ def _get_resource_policy_response() -> type:
 
 def _get_secret_value_request() -> type:
     @_model
-    class GetSecretValueRequest:
+    class GetSecretValueRequest(Request):
         """Parameters of ``get_secret_value``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -553,7 +553,7 @@ def _get_secret_value_response() -> type:
 
 def _list_resource_policies_request() -> type:
     @_model
-    class ListResourcePoliciesRequest:
+    class ListResourcePoliciesRequest(Request):
         """Parameters of ``list_resource_policies``."""
 
         max_results: int | None = attrs.field(default=None, metadata={WIRE: "MaxResults"})
@@ -579,7 +579,7 @@ def _list_resource_policies_response() -> type:
 
 def _list_secret_version_ids_request() -> type:
     @_model
-    class ListSecretVersionIdsRequest:
+    class ListSecretVersionIdsRequest(Request):
         """Parameters of ``list_secret_version_ids``."""
 
         include_deprecated: bool | None = attrs.field(
@@ -610,7 +610,7 @@ def _list_secret_version_ids_response() -> type:
 
 def _list_secrets_request() -> type:
     @_model
-    class ListSecretsRequest:
+    class ListSecretsRequest(Request):
         """Parameters of ``list_secrets``."""
 
         filters: list[Filter] | None = attrs.field(default=None, metadata={WIRE: "Filters"})
@@ -641,7 +641,7 @@ def _list_secrets_response() -> type:
 
 def _put_resource_policy_request() -> type:
     @_model
-    class PutResourcePolicyRequest:
+    class PutResourcePolicyRequest(Request):
         """Parameters of ``put_resource_policy``."""
 
         block_public_policy: bool | None = attrs.field(
@@ -669,7 +669,7 @@ def _put_resource_policy_response() -> type:
 
 def _put_secret_value_request() -> type:
     @_model
-    class PutSecretValueRequest:
+    class PutSecretValueRequest(Request):
         """Parameters of ``put_secret_value``."""
 
         client_request_token: str | None = attrs.field(
@@ -710,7 +710,7 @@ def _put_secret_value_response() -> type:
 
 def _remove_regions_from_replication_request() -> type:
     @_model
-    class RemoveRegionsFromReplicationRequest:
+    class RemoveRegionsFromReplicationRequest(Request):
         """Parameters of ``remove_regions_from_replication``."""
 
         remove_replica_regions: list[str] = attrs.field(metadata={WIRE: "RemoveReplicaRegions"})
@@ -746,7 +746,7 @@ def _replica_region_type() -> type:
 
 def _replicate_secret_to_regions_request() -> type:
     @_model
-    class ReplicateSecretToRegionsRequest:
+    class ReplicateSecretToRegionsRequest(Request):
         """Parameters of ``replicate_secret_to_regions``."""
 
         add_replica_regions: list[ReplicaRegionType] = attrs.field(
@@ -802,7 +802,7 @@ def _resource_policy_summary() -> type:
 
 def _restore_secret_request() -> type:
     @_model
-    class RestoreSecretRequest:
+    class RestoreSecretRequest(Request):
         """Parameters of ``restore_secret``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -824,7 +824,7 @@ def _restore_secret_response() -> type:
 
 def _rotate_secret_request() -> type:
     @_model
-    class RotateSecretRequest:
+    class RotateSecretRequest(Request):
         """Parameters of ``rotate_secret``."""
 
         client_request_token: str | None = attrs.field(
@@ -970,7 +970,7 @@ def _secret_versions_list_entry() -> type:
 
 def _stop_replication_to_replica_request() -> type:
     @_model
-    class StopReplicationToReplicaRequest:
+    class StopReplicationToReplicaRequest(Request):
         """Parameters of ``stop_replication_to_replica``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -1002,7 +1002,7 @@ def _tag() -> type:
 
 def _tag_resource_request() -> type:
     @_model
-    class TagResourceRequest:
+    class TagResourceRequest(Request):
         """Parameters of ``tag_resource``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -1013,7 +1013,7 @@ def _tag_resource_request() -> type:
 
 def _untag_resource_request() -> type:
     @_model
-    class UntagResourceRequest:
+    class UntagResourceRequest(Request):
         """Parameters of ``untag_resource``."""
 
         secret_id: str = attrs.field(metadata={WIRE: "SecretId"})
@@ -1024,7 +1024,7 @@ def _untag_resource_request() -> type:
 
 def _update_secret_request() -> type:
     @_model
-    class UpdateSecretRequest:
+    class UpdateSecretRequest(Request):
         """Parameters of ``update_secret``."""
 
         client_request_token: str | None = attrs.field(
@@ -1059,7 +1059,7 @@ def _update_secret_response() -> type:
 
 def _update_secret_version_stage_request() -> type:
     @_model
-    class UpdateSecretVersionStageRequest:
+    class UpdateSecretVersionStageRequest(Request):
         """Parameters of ``update_secret_version_stage``."""
 
         move_to_version_id: str | None = attrs.field(
@@ -1088,7 +1088,7 @@ def _update_secret_version_stage_response() -> type:
 
 def _validate_resource_policy_request() -> type:
     @_model
-    class ValidateResourcePolicyRequest:
+    class ValidateResourcePolicyRequest(Request):
         """Parameters of ``validate_resource_policy``."""
 
         resource_policy: str = attrs.field(metadata={WIRE: "ResourcePolicy"})

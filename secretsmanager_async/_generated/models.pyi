@@ -8,7 +8,7 @@ from datetime import datetime
 
 import attrs
 
-from .._protocol import ResponseMetadata
+from .._protocol import EmptyResponse, Request, ResponseMetadata
 
 __all__ = [
     "APIErrorType",
@@ -86,7 +86,7 @@ class APIErrorType:
     secret_id: str | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class AssociateCrossAccountReplicaRequest:
+class AssociateCrossAccountReplicaRequest(Request[AssociateCrossAccountReplicaResponse]):
     """Parameters of ``associate_cross_account_replica``."""
 
     cross_account_replica_arn: str
@@ -104,7 +104,7 @@ class AssociateCrossAccountReplicaResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class BatchGetSecretValueRequest:
+class BatchGetSecretValueRequest(Request[BatchGetSecretValueResponse]):
     """Parameters of ``batch_get_secret_value``."""
 
     filters: list[Filter] | None = None
@@ -122,7 +122,7 @@ class BatchGetSecretValueResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class CancelRotateSecretRequest:
+class CancelRotateSecretRequest(Request[CancelRotateSecretResponse]):
     """Parameters of ``cancel_rotate_secret``."""
 
     secret_id: str
@@ -137,7 +137,7 @@ class CancelRotateSecretResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class CreateSecretRequest:
+class CreateSecretRequest(Request[CreateSecretResponse]):
     """Parameters of ``create_secret``."""
 
     add_replica_regions: list[ReplicaRegionType] | None = None
@@ -180,7 +180,7 @@ class CrossAccountReplicaEntry:
     status_message: str | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class DeleteResourcePolicyRequest:
+class DeleteResourcePolicyRequest(Request[DeleteResourcePolicyResponse]):
     """Parameters of ``delete_resource_policy``."""
 
     policy_name: str | None = None
@@ -196,7 +196,7 @@ class DeleteResourcePolicyResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class DeleteSecretRequest:
+class DeleteSecretRequest(Request[DeleteSecretResponse]):
     """Parameters of ``delete_secret``."""
 
     force_delete_without_recovery: bool | None = None
@@ -213,7 +213,7 @@ class DeleteSecretResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class DescribeSecretRequest:
+class DescribeSecretRequest(Request[DescribeSecretResponse]):
     """Parameters of ``describe_secret``."""
 
     secret_id: str
@@ -248,7 +248,7 @@ class DescribeSecretResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class DisassociateCrossAccountReplicaRequest:
+class DisassociateCrossAccountReplicaRequest(Request[DisassociateCrossAccountReplicaResponse]):
     """Parameters of ``disassociate_cross_account_replica``."""
 
     cross_account_replica_arn: str
@@ -280,7 +280,7 @@ class Filter:
     values: list[str] | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class GetRandomPasswordRequest:
+class GetRandomPasswordRequest(Request[GetRandomPasswordResponse]):
     """Parameters of ``get_random_password``."""
 
     exclude_characters: str | None = None
@@ -300,7 +300,7 @@ class GetRandomPasswordResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class GetResourcePolicyRequest:
+class GetResourcePolicyRequest(Request[GetResourcePolicyResponse]):
     """Parameters of ``get_resource_policy``."""
 
     policy_name: str | None = None
@@ -317,7 +317,7 @@ class GetResourcePolicyResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class GetSecretValueRequest:
+class GetSecretValueRequest(Request[GetSecretValueResponse]):
     """Parameters of ``get_secret_value``."""
 
     secret_id: str
@@ -338,7 +338,7 @@ class GetSecretValueResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class ListResourcePoliciesRequest:
+class ListResourcePoliciesRequest(Request[ListResourcePoliciesResponse]):
     """Parameters of ``list_resource_policies``."""
 
     max_results: int | None = None
@@ -354,7 +354,7 @@ class ListResourcePoliciesResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class ListSecretVersionIdsRequest:
+class ListSecretVersionIdsRequest(Request[ListSecretVersionIdsResponse]):
     """Parameters of ``list_secret_version_ids``."""
 
     include_deprecated: bool | None = None
@@ -373,7 +373,7 @@ class ListSecretVersionIdsResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class ListSecretsRequest:
+class ListSecretsRequest(Request[ListSecretsResponse]):
     """Parameters of ``list_secrets``."""
 
     filters: list[Filter] | None = None
@@ -392,7 +392,7 @@ class ListSecretsResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class PutResourcePolicyRequest:
+class PutResourcePolicyRequest(Request[PutResourcePolicyResponse]):
     """Parameters of ``put_resource_policy``."""
 
     block_public_policy: bool | None = None
@@ -410,7 +410,7 @@ class PutResourcePolicyResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class PutSecretValueRequest:
+class PutSecretValueRequest(Request[PutSecretValueResponse]):
     """Parameters of ``put_secret_value``."""
 
     client_request_token: str | None = None
@@ -431,7 +431,7 @@ class PutSecretValueResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class RemoveRegionsFromReplicationRequest:
+class RemoveRegionsFromReplicationRequest(Request[RemoveRegionsFromReplicationResponse]):
     """Parameters of ``remove_regions_from_replication``."""
 
     remove_replica_regions: list[str]
@@ -453,7 +453,7 @@ class ReplicaRegionType:
     region: str | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class ReplicateSecretToRegionsRequest:
+class ReplicateSecretToRegionsRequest(Request[ReplicateSecretToRegionsResponse]):
     """Parameters of ``replicate_secret_to_regions``."""
 
     add_replica_regions: list[ReplicaRegionType]
@@ -485,7 +485,7 @@ class ResourcePolicySummary:
     policy_name: str | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class RestoreSecretRequest:
+class RestoreSecretRequest(Request[RestoreSecretResponse]):
     """Parameters of ``restore_secret``."""
 
     secret_id: str
@@ -499,7 +499,7 @@ class RestoreSecretResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class RotateSecretRequest:
+class RotateSecretRequest(Request[RotateSecretResponse]):
     """Parameters of ``rotate_secret``."""
 
     client_request_token: str | None = None
@@ -575,7 +575,7 @@ class SecretVersionsListEntry:
     version_stages: list[str] | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class StopReplicationToReplicaRequest:
+class StopReplicationToReplicaRequest(Request[StopReplicationToReplicaResponse]):
     """Parameters of ``stop_replication_to_replica``."""
 
     secret_id: str
@@ -595,21 +595,21 @@ class Tag:
     value: str | None = None
 
 @attrs.frozen(kw_only=True, slots=True)
-class TagResourceRequest:
+class TagResourceRequest(Request[EmptyResponse]):
     """Parameters of ``tag_resource``."""
 
     secret_id: str
     tags: list[Tag]
 
 @attrs.frozen(kw_only=True, slots=True)
-class UntagResourceRequest:
+class UntagResourceRequest(Request[EmptyResponse]):
     """Parameters of ``untag_resource``."""
 
     secret_id: str
     tag_keys: list[str]
 
 @attrs.frozen(kw_only=True, slots=True)
-class UpdateSecretRequest:
+class UpdateSecretRequest(Request[UpdateSecretResponse]):
     """Parameters of ``update_secret``."""
 
     client_request_token: str | None = None
@@ -630,7 +630,7 @@ class UpdateSecretResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class UpdateSecretVersionStageRequest:
+class UpdateSecretVersionStageRequest(Request[UpdateSecretVersionStageResponse]):
     """Parameters of ``update_secret_version_stage``."""
 
     move_to_version_id: str | None = None
@@ -647,7 +647,7 @@ class UpdateSecretVersionStageResponse:
     metadata: ResponseMetadata = ...
 
 @attrs.frozen(kw_only=True, slots=True)
-class ValidateResourcePolicyRequest:
+class ValidateResourcePolicyRequest(Request[ValidateResourcePolicyResponse]):
     """Parameters of ``validate_resource_policy``."""
 
     resource_policy: str

@@ -411,7 +411,32 @@ class OperationsMixin:
         replica_restriction: str | None = None,
         replication_role_arn: str | None = None,
     ) -> AssociateCrossAccountReplicaResponse:
-        """Link this secret to a replica secret in another account."""
+        """Link this secret to a replica secret in another account.
+
+        Args:
+            cross_account_replica_arn: ARN of the replica secret in the other account. Rule: 20 to
+                2048 characters. Required.
+            secret_id: The local secret's name or ARN. Rule: 1 to 2048 characters. Required.
+            replica_restriction: Which accounts the replica may live in. Rule: one of ``"SameOrg"``,
+                ``"NoRestriction"``.
+            replication_role_arn: Role the service assumes to write the replica. Rule: 20 to 2048
+                characters.
+
+        Returns:
+            AssociateCrossAccountReplicaResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            LimitExceededException: A quota was reached (e.g. number of versions or secrets).
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = ASSOCIATE_CROSS_ACCOUNT_REPLICA.build_input(
             cross_account_replica_arn=cross_account_replica_arn,
             secret_id=secret_id,
@@ -428,7 +453,33 @@ class OperationsMixin:
         next_token: str | None = None,
         secret_id_list: list[str] | None = None,
     ) -> BatchGetSecretValueResponse:
-        """Fetch the values of up to 20 secrets, named in a list or by filters."""
+        """Fetch the values of up to 20 secrets, named in a list or by filters.
+
+        Args:
+            filters: Filters on name, description, tags and more; a secret must match all of them.
+                Rule: at most 10 items.
+            max_results: Largest number of secrets on one page (with ``filters``). Rule: 1 to 20.
+            next_token: Token from the previous page's ``next_token``, to read the next page. Rule:
+                1 to 4096 characters.
+            secret_id_list: Names or ARNs of the secrets to read; give this or ``filters``. Rule: 1
+                to 20 items; each 1 to 2048 characters.
+
+        Returns:
+            BatchGetSecretValueResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            DecryptionFailure: KMS could not decrypt the value with the key it was encrypted with.
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidNextTokenException: The pagination token is not valid.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = BATCH_GET_SECRET_VALUE.build_input(
             filters=filters,
             max_results=max_results,
@@ -438,7 +489,25 @@ class OperationsMixin:
         return await self._invoke(BATCH_GET_SECRET_VALUE, params)
 
     async def cancel_rotate_secret(self, *, secret_id: str) -> CancelRotateSecretResponse:
-        """Stop a rotation in progress and turn automatic rotation off."""
+        """Stop a rotation in progress and turn automatic rotation off.
+
+        Args:
+            secret_id: The secret's name or ARN. Rule: 1 to 2048 characters. Required.
+
+        Returns:
+            CancelRotateSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = CANCEL_ROTATE_SECRET.build_input(secret_id=secret_id)
         return await self._invoke(CANCEL_ROTATE_SECRET, params)
 
@@ -459,7 +528,47 @@ class OperationsMixin:
     ) -> CreateSecretResponse:
         """Create a secret, optionally with a first value, tags and replicas.
 
-        ``client_request_token`` defaults to a fresh UUID4, the same on every retry of this call.
+        Args:
+            name: Name of the new secret; a path such as ``prod/db`` is fine. Rule: 1 to 512
+                characters. Required.
+            add_replica_regions: Regions to replicate the secret to, each with an optional KMS key.
+                Rule: at least one item.
+            client_request_token: Idempotency token that becomes the new version's id; omit it and
+                the client sends a fresh UUID, the same on every retry of this call. Rule: 32 to 64
+                characters.
+            cross_account_primary_arn: ARN of the primary secret in the other account. Rule: 20 to
+                2048 characters.
+            description: Free text shown with the secret's details. Rule: at most 2048 characters.
+            force_overwrite_replica_secret: Overwrite a secret of the same name that already exists
+                in a replica region.
+            kms_key_id: KMS key (id, ARN or alias) that encrypts the value; default: the AWS managed
+                key. Rule: at most 2048 characters.
+            secret_binary: The value as bytes; give this or ``secret_string`` (kept out of reprs).
+                Rule: 1 to 65536 bytes.
+            secret_string: The value as text; give this or ``secret_binary`` (kept out of reprs).
+                Rule: 1 to 65536 characters.
+            tags: Labels to attach, as ``Tag(key=..., value=...)``.
+            type: Kind of secret, for secrets managed by a partner. Rule: at most 256 characters.
+
+        Returns:
+            CreateSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            LimitExceededException: A quota was reached (e.g. number of versions or secrets).
+            EncryptionFailure: KMS could not encrypt the value (key disabled, wrong key, no access).
+            ResourceExistsException: A secret with this name, or a version with this token, exists.
+            ResourceNotFoundException: No such secret (or no such version or label).
+            MalformedPolicyDocumentException: The policy document is not valid.
+            InternalServiceError: The service failed; retried, then raised.
+            PreconditionNotMetException: A condition for the request is not met.
+            DecryptionFailure: KMS could not decrypt the value with the key it was encrypted with.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
         """
         if client_request_token is None:
             client_request_token = str(uuid.uuid4())
@@ -481,7 +590,28 @@ class OperationsMixin:
     async def delete_resource_policy(
         self, *, secret_id: str, policy_name: str | None = None
     ) -> DeleteResourcePolicyResponse:
-        """Remove the resource policy attached to a secret."""
+        """Remove the resource policy attached to a secret.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            policy_name: Name of the resource policy. Rule: 1 to 64 characters; matching
+                ``[0-9A-Za-z\\-\\_]+``.
+
+        Returns:
+            DeleteResourcePolicyResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = DELETE_RESOURCE_POLICY.build_input(secret_id=secret_id, policy_name=policy_name)
         return await self._invoke(DELETE_RESOURCE_POLICY, params)
 
@@ -492,7 +622,29 @@ class OperationsMixin:
         force_delete_without_recovery: bool | None = None,
         recovery_window_in_days: int | None = None,
     ) -> DeleteSecretResponse:
-        """Schedule a secret for deletion, or delete it at once when forced."""
+        """Schedule a secret for deletion, or delete it at once when forced.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            force_delete_without_recovery: Delete at once, with no recovery window (the secret
+                cannot be restored).
+            recovery_window_in_days: Days before the deletion becomes final (7 to 30; default 30).
+
+        Returns:
+            DeleteSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = DELETE_SECRET.build_input(
             secret_id=secret_id,
             force_delete_without_recovery=force_delete_without_recovery,
@@ -501,14 +653,51 @@ class OperationsMixin:
         return await self._invoke(DELETE_SECRET, params)
 
     async def describe_secret(self, *, secret_id: str) -> DescribeSecretResponse:
-        """Fetch a secret's details (not its value)."""
+        """Fetch a secret's details (not its value).
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+
+        Returns:
+            DescribeSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidParameterException: A parameter value is not valid for the service.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = DESCRIBE_SECRET.build_input(secret_id=secret_id)
         return await self._invoke(DESCRIBE_SECRET, params)
 
     async def disassociate_cross_account_replica(
         self, *, cross_account_replica_arn: str, secret_id: str
     ) -> DisassociateCrossAccountReplicaResponse:
-        """Unlink a cross-account replica from this secret."""
+        """Unlink a cross-account replica from this secret.
+
+        Args:
+            cross_account_replica_arn: ARN of the replica secret in the other account. Rule: 20 to
+                2048 characters. Required.
+            secret_id: The local secret's name or ARN. Rule: 1 to 2048 characters. Required.
+
+        Returns:
+            DisassociateCrossAccountReplicaResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = DISASSOCIATE_CROSS_ACCOUNT_REPLICA.build_input(
             cross_account_replica_arn=cross_account_replica_arn, secret_id=secret_id
         )
@@ -526,7 +715,32 @@ class OperationsMixin:
         password_length: int | None = None,
         require_each_included_type: bool | None = None,
     ) -> GetRandomPasswordResponse:
-        """Have the service generate a random password."""
+        """Have the service generate a random password.
+
+        Args:
+            exclude_characters: Characters the password must not contain. Rule: at most 4096
+                characters.
+            exclude_lowercase: Leave lowercase letters out of the password.
+            exclude_numbers: Leave digits out of the password.
+            exclude_punctuation: Leave punctuation out of the password.
+            exclude_uppercase: Leave uppercase letters out of the password.
+            include_space: Allow the space character in the password.
+            password_length: Length of the password (default 32). Rule: 1 to 4096.
+            require_each_included_type: Include at least one character of every allowed kind.
+
+        Returns:
+            GetRandomPasswordResponse: the result, with ``metadata``.
+
+        Raises:
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = GET_RANDOM_PASSWORD.build_input(
             exclude_characters=exclude_characters,
             exclude_lowercase=exclude_lowercase,
@@ -542,14 +756,59 @@ class OperationsMixin:
     async def get_resource_policy(
         self, *, secret_id: str, policy_name: str | None = None
     ) -> GetResourcePolicyResponse:
-        """Fetch the resource policy attached to a secret."""
+        """Fetch the resource policy attached to a secret.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            policy_name: Name of the resource policy. Rule: 1 to 64 characters; matching
+                ``[0-9A-Za-z\\-\\_]+``.
+
+        Returns:
+            GetResourcePolicyResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = GET_RESOURCE_POLICY.build_input(secret_id=secret_id, policy_name=policy_name)
         return await self._invoke(GET_RESOURCE_POLICY, params)
 
     async def get_secret_value(
         self, *, secret_id: str, version_id: str | None = None, version_stage: str | None = None
     ) -> GetSecretValueResponse:
-        """Fetch the value of one version of a secret (``AWSCURRENT`` by default)."""
+        """Fetch the value of one version of a secret (``AWSCURRENT`` by default).
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            version_id: Id of the version to read; default: the version labelled ``AWSCURRENT``.
+                Rule: 32 to 64 characters.
+            version_stage: Staging label of the version to read (default ``AWSCURRENT``). Rule: 1 to
+                256 characters.
+
+        Returns:
+            GetSecretValueResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            DecryptionFailure: KMS could not decrypt the value with the key it was encrypted with.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = GET_SECRET_VALUE.build_input(
             secret_id=secret_id, version_id=version_id, version_stage=version_stage
         )
@@ -558,7 +817,31 @@ class OperationsMixin:
     async def list_resource_policies(
         self, *, secret_id: str, max_results: int | None = None, next_token: str | None = None
     ) -> ListResourcePoliciesResponse:
-        """List the resource policies attached to a secret, one page."""
+        """List the resource policies attached to a secret, one page.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            max_results: Largest number of entries on one page; the service may return fewer. Rule:
+                1 to 100.
+            next_token: Token from the previous page's ``next_token``, to read the next page. Rule:
+                1 to 4096 characters.
+
+        Returns:
+            ListResourcePoliciesResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidNextTokenException: The pagination token is not valid.
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = LIST_RESOURCE_POLICIES.build_input(
             secret_id=secret_id, max_results=max_results, next_token=next_token
         )
@@ -572,7 +855,29 @@ class OperationsMixin:
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> ListSecretVersionIdsResponse:
-        """List the versions of a secret, one page."""
+        """List the versions of a secret, one page.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            include_deprecated: Also list versions that have no staging label.
+            max_results: Largest number of versions on one page. Rule: 1 to 100.
+            next_token: Token from the previous page's ``next_token``, to read the next page. Rule:
+                1 to 4096 characters.
+
+        Returns:
+            ListSecretVersionIdsResponse: the result, with ``metadata``.
+
+        Raises:
+            InvalidNextTokenException: The pagination token is not valid.
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidParameterException: A parameter value is not valid for the service.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = LIST_SECRET_VERSION_IDS.build_input(
             secret_id=secret_id,
             include_deprecated=include_deprecated,
@@ -591,7 +896,34 @@ class OperationsMixin:
         sort_by: str | None = None,
         sort_order: str | None = None,
     ) -> ListSecretsResponse:
-        """List the secrets in the account and region, one page."""
+        """List the secrets in the account and region, one page.
+
+        Args:
+            filters: Filters on name, description, tags and more; all must match. Rule: at most 10
+                items.
+            include_planned_deletion: Also list secrets scheduled for deletion.
+            max_results: Largest number of entries on one page; the service may return fewer. Rule:
+                1 to 100.
+            next_token: Token from the previous page's ``next_token``, to read the next page. Rule:
+                1 to 4096 characters.
+            sort_by: Field the listing is sorted by. Rule: one of ``"created-date"``, ``"last-
+                accessed-date"``, ``"last-changed-date"``, ``"name"``.
+            sort_order: Sort direction. Rule: one of ``"asc"``, ``"desc"``.
+
+        Returns:
+            ListSecretsResponse: the result, with ``metadata``.
+
+        Raises:
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidNextTokenException: The pagination token is not valid.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = LIST_SECRETS.build_input(
             filters=filters,
             include_planned_deletion=include_planned_deletion,
@@ -610,7 +942,33 @@ class OperationsMixin:
         block_public_policy: bool | None = None,
         policy_name: str | None = None,
     ) -> PutResourcePolicyResponse:
-        """Attach a resource policy to a secret."""
+        """Attach a resource policy to a secret.
+
+        Args:
+            resource_policy: The policy document, as JSON text. Rule: 1 to 20480 characters.
+                Required.
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            block_public_policy: Refuse a policy that would grant broad access to the secret.
+            policy_name: Name of the resource policy. Rule: 1 to 64 characters; matching
+                ``[0-9A-Za-z\\-\\_]+``.
+
+        Returns:
+            PutResourcePolicyResponse: the result, with ``metadata``.
+
+        Raises:
+            MalformedPolicyDocumentException: The policy document is not valid.
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            PublicPolicyException: The policy would grant broad access and ``block_public_policy``.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = PUT_RESOURCE_POLICY.build_input(
             resource_policy=resource_policy,
             secret_id=secret_id,
@@ -631,7 +989,38 @@ class OperationsMixin:
     ) -> PutSecretValueResponse:
         """Store a new version of a secret's value.
 
-        ``client_request_token`` defaults to a fresh UUID4, the same on every retry of this call.
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            client_request_token: Idempotency token that becomes the new version's id; omit it and
+                the client sends a fresh UUID, the same on every retry of this call. Rule: 32 to 64
+                characters.
+            rotation_token: Token of a rotation in progress, passed on by a rotation function (kept
+                out of reprs). Rule: 36 to 256 characters; matching ``^[a-zA-Z0-9\\-]+$``.
+            secret_binary: The value as bytes; give this or ``secret_string`` (kept out of reprs).
+                Rule: 1 to 65536 bytes.
+            secret_string: The value as text; give this or ``secret_binary`` (kept out of reprs).
+                Rule: 1 to 65536 characters.
+            version_stages: Staging labels to attach to the new version (default ``AWSCURRENT``).
+                Rule: 1 to 20 items; each 1 to 256 characters.
+
+        Returns:
+            PutSecretValueResponse: the result, with ``metadata``.
+
+        Raises:
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            LimitExceededException: A quota was reached (e.g. number of versions or secrets).
+            EncryptionFailure: KMS could not encrypt the value (key disabled, wrong key, no access).
+            ResourceExistsException: A secret with this name, or a version with this token, exists.
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InternalServiceError: The service failed; retried, then raised.
+            DecryptionFailure: KMS could not decrypt the value with the key it was encrypted with.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
         """
         if client_request_token is None:
             client_request_token = str(uuid.uuid4())
@@ -648,7 +1037,28 @@ class OperationsMixin:
     async def remove_regions_from_replication(
         self, *, remove_replica_regions: list[str], secret_id: str
     ) -> RemoveRegionsFromReplicationResponse:
-        """Delete the replicas of a secret in the given regions."""
+        """Delete the replicas of a secret in the given regions.
+
+        Args:
+            remove_replica_regions: Regions whose replicas are deleted. Rule: at least one item;
+                each 1 to 128 characters; matching ``^([a-z]+-)+\\d+$``. Required.
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+
+        Returns:
+            RemoveRegionsFromReplicationResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = REMOVE_REGIONS_FROM_REPLICATION.build_input(
             remove_replica_regions=remove_replica_regions, secret_id=secret_id
         )
@@ -661,7 +1071,29 @@ class OperationsMixin:
         secret_id: str,
         force_overwrite_replica_secret: bool | None = None,
     ) -> ReplicateSecretToRegionsResponse:
-        """Replicate a secret to more regions."""
+        """Replicate a secret to more regions.
+
+        Args:
+            add_replica_regions: Regions to replicate the secret to, each with an optional KMS key.
+                Rule: at least one item. Required.
+            secret_id: The primary secret's name or ARN. Rule: 1 to 2048 characters. Required.
+            force_overwrite_replica_secret: Overwrite a secret of the same name that already exists
+                in a replica region.
+
+        Returns:
+            ReplicateSecretToRegionsResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = REPLICATE_SECRET_TO_REGIONS.build_input(
             add_replica_regions=add_replica_regions,
             secret_id=secret_id,
@@ -670,7 +1102,26 @@ class OperationsMixin:
         return await self._invoke(REPLICATE_SECRET_TO_REGIONS, params)
 
     async def restore_secret(self, *, secret_id: str) -> RestoreSecretResponse:
-        """Cancel the scheduled deletion of a secret."""
+        """Cancel the scheduled deletion of a secret.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+
+        Returns:
+            RestoreSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = RESTORE_SECRET.build_input(secret_id=secret_id)
         return await self._invoke(RESTORE_SECRET, params)
 
@@ -687,7 +1138,35 @@ class OperationsMixin:
     ) -> RotateSecretResponse:
         """Configure rotation of a secret and/or start one now.
 
-        ``client_request_token`` defaults to a fresh UUID4, the same on every retry of this call.
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            client_request_token: Idempotency token that becomes the id of the version the rotation
+                creates; omit it and the client sends a fresh UUID, the same on every retry of this
+                call. Rule: 32 to 64 characters.
+            external_secret_rotation_metadata: Key/value settings passed to an external rotation
+                partner.
+            external_secret_rotation_role_arn: Role the service assumes to rotate an external
+                secret. Rule: 20 to 2048 characters.
+            rotate_immediately: Start a rotation now (default) rather than at the next scheduled
+                time.
+            rotation_lambda_arn: ARN of the Lambda function that rotates the secret. Rule: at most
+                2048 characters.
+            rotation_rules: When rotation runs: every N days, or on a schedule expression.
+
+        Returns:
+            RotateSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
         """
         if client_request_token is None:
             client_request_token = str(uuid.uuid4())
@@ -705,17 +1184,76 @@ class OperationsMixin:
     async def stop_replication_to_replica(
         self, *, secret_id: str
     ) -> StopReplicationToReplicaResponse:
-        """Make a replica a standalone secret (call it in its region)."""
+        """Make a replica a standalone secret (call it in its region).
+
+        Args:
+            secret_id: ARN of the replica, called in the replica's region. Rule: 1 to 2048
+                characters. Required.
+
+        Returns:
+            StopReplicationToReplicaResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = STOP_REPLICATION_TO_REPLICA.build_input(secret_id=secret_id)
         return await self._invoke(STOP_REPLICATION_TO_REPLICA, params)
 
     async def tag_resource(self, *, secret_id: str, tags: list[Tag]) -> EmptyResponse:
-        """Add tags to a secret, overwriting tags with the same keys."""
+        """Add tags to a secret, overwriting tags with the same keys.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            tags: Labels to attach, as ``Tag(key=..., value=...)``. Required.
+
+        Returns:
+            EmptyResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = TAG_RESOURCE.build_input(secret_id=secret_id, tags=tags)
         return await self._invoke(TAG_RESOURCE, params)
 
     async def untag_resource(self, *, secret_id: str, tag_keys: list[str]) -> EmptyResponse:
-        """Remove tags from a secret by key."""
+        """Remove tags from a secret by key.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            tag_keys: Keys of the tags to remove. Rule: each 1 to 128 characters. Required.
+
+        Returns:
+            EmptyResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = UNTAG_RESOURCE.build_input(secret_id=secret_id, tag_keys=tag_keys)
         return await self._invoke(UNTAG_RESOURCE, params)
 
@@ -732,7 +1270,40 @@ class OperationsMixin:
     ) -> UpdateSecretResponse:
         """Change a secret's details, or store a new value.
 
-        ``client_request_token`` defaults to a fresh UUID4, the same on every retry of this call.
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            client_request_token: Idempotency token that becomes the new version's id; omit it and
+                the client sends a fresh UUID, the same on every retry of this call. Rule: 32 to 64
+                characters.
+            description: New description. Rule: at most 2048 characters.
+            kms_key_id: New KMS key for the value; the next new version uses it. Rule: at most 2048
+                characters.
+            secret_binary: The value as bytes; give this or ``secret_string`` (kept out of reprs).
+                Rule: 1 to 65536 bytes.
+            secret_string: The value as text; give this or ``secret_binary`` (kept out of reprs).
+                Rule: 1 to 65536 characters.
+            type: Kind of secret, for secrets managed by a partner. Rule: at most 256 characters.
+
+        Returns:
+            UpdateSecretResponse: the result, with ``metadata``.
+
+        Raises:
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            LimitExceededException: A quota was reached (e.g. number of versions or secrets).
+            EncryptionFailure: KMS could not encrypt the value (key disabled, wrong key, no access).
+            ResourceExistsException: A secret with this name, or a version with this token, exists.
+            ResourceNotFoundException: No such secret (or no such version or label).
+            MalformedPolicyDocumentException: The policy document is not valid.
+            InternalServiceError: The service failed; retried, then raised.
+            PreconditionNotMetException: A condition for the request is not met.
+            DecryptionFailure: KMS could not decrypt the value with the key it was encrypted with.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
         """
         if client_request_token is None:
             client_request_token = str(uuid.uuid4())
@@ -755,7 +1326,31 @@ class OperationsMixin:
         move_to_version_id: str | None = None,
         remove_from_version_id: str | None = None,
     ) -> UpdateSecretVersionStageResponse:
-        """Move a staging label from one version of a secret to another."""
+        """Move a staging label from one version of a secret to another.
+
+        Args:
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+                Required.
+            version_stage: The staging label to move. Rule: 1 to 256 characters. Required.
+            move_to_version_id: Version that receives the label. Rule: 32 to 64 characters.
+            remove_from_version_id: Version that currently holds the label and loses it. Rule: 32 to
+                64 characters.
+
+        Returns:
+            UpdateSecretVersionStageResponse: the result, with ``metadata``.
+
+        Raises:
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            LimitExceededException: A quota was reached (e.g. number of versions or secrets).
+            InternalServiceError: The service failed; retried, then raised.
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = UPDATE_SECRET_VERSION_STAGE.build_input(
             secret_id=secret_id,
             version_stage=version_stage,
@@ -767,7 +1362,28 @@ class OperationsMixin:
     async def validate_resource_policy(
         self, *, resource_policy: str, secret_id: str | None = None
     ) -> ValidateResourcePolicyResponse:
-        """Check a resource policy before attaching it."""
+        """Check a resource policy before attaching it.
+
+        Args:
+            resource_policy: The policy document, as JSON text. Rule: 1 to 20480 characters.
+                Required.
+            secret_id: The secret's name, full ARN or partial ARN. Rule: 1 to 2048 characters.
+
+        Returns:
+            ValidateResourcePolicyResponse: the result, with ``metadata``.
+
+        Raises:
+            MalformedPolicyDocumentException: The policy document is not valid.
+            ResourceNotFoundException: No such secret (or no such version or label).
+            InvalidParameterException: A parameter value is not valid for the service.
+            InternalServiceError: The service failed; retried, then raised.
+            InvalidRequestException: The request is not valid in the secret's current state (e.g.
+                scheduled for deletion).
+            ParamValidationError: An argument breaks a rule above; raised before anything is sent.
+            ServiceError: Any other error code from the service (throttling after retries, ...).
+            TransportError: Connection failure, timeout or oversized response (after retries).
+            NoCredentialsError: No credentials were found in the chain.
+        """
         params = VALIDATE_RESOURCE_POLICY.build_input(
             resource_policy=resource_policy, secret_id=secret_id
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from .._protocol import HttpRequest, HttpResponse
@@ -84,6 +84,21 @@ class MiddlewareStack:
         """Remove and return the stage called ``name``."""
         self._handler = None
         return self._stages.pop(self._index(name))
+
+    def compose(self, extra: Sequence[Middleware], *, before: str = "parse_errors") -> Handler:
+        """A chain of this stack with ``extra`` stages added just outside ``before``.
+
+        Not cached and the stack is not changed: for a per-call view (``with_options``), which
+        keeps the result while :attr:`handler` stays the same.
+        """
+        stages = list(self._stages)
+        names = self.names
+        at = names.index(before) if before in names else len(stages)
+        stages[at:at] = extra
+        handler = self._terminal
+        for stage in reversed(stages):
+            handler = _bind(stage, handler)
+        return handler
 
     @property
     def handler(self) -> Handler:

@@ -10,6 +10,11 @@ throttled BatchGetSecretValue must not slow GetSecretValue down.
 A call may lower the attempts spent on throttling (``CallContext.max_throttle_attempts``): the
 bulk fetch sends BatchGetSecretValue that way and hands a throttled chunk to single reads.
 
+A call may override ``max_attempts`` and the mode (``client.with_options``); the quota and the
+rate limiter stay the client's. Each attempt is logged at DEBUG (operation, attempt, status or
+error code, request id, the delay before the next one); a call that fails after more than one
+attempt is logged once at WARNING. Neither line carries a message or a value.
+
 The retry loop sits outside the other stages, so each attempt is re-resolved, re-signed with
 a fresh date and current credentials, and re-sent; the idempotency token is in the body,
 which does not change.
@@ -18,6 +23,7 @@ which does not change.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import time
@@ -25,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
 from .._classify import ErrorKind, classify
-from .._protocol import HttpRequest, HttpResponse
+from .._protocol import CallContext, HttpRequest, HttpResponse
 from ..exceptions import SecretsManagerError, ServiceError
 from .base import Handler
 
@@ -33,6 +39,8 @@ from .base import Handler
 __all__ = ["RetryHook", "RetryMode", "RetryQuota", "RetryStage"]
 
 RetryMode = Literal["standard", "adaptive"]
+
+logger = logging.getLogger("secretsmanager_async")
 
 BASE_DELAY = 0.05
 THROTTLE_BASE_DELAY = 1.0
@@ -99,6 +107,7 @@ class RetryStage:
         #: operation name -> its rate limiter; None in standard mode
         self.rate_limiters: dict[str, ClientRateLimiter] | None = {} if mode == "adaptive" else None
         self.on_retry = on_retry
+        self._adaptive_overrides: dict[str, ClientRateLimiter] = {}
         # prebuilt per-attempt header values: attempt=N; max=M
         self._attempt_headers = tuple(
             f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
@@ -136,11 +145,37 @@ class RetryStage:
             delay = max(delay, retry_after)
         return min(delay, MAX_BACKOFF)
 
+    def _limiter_for(self, context: CallContext) -> ClientRateLimiter | None:
+        """The rate limiter of a call, whose mode may differ from the stage's."""
+        mode = context.retry_mode
+        if mode is None or mode == self.mode:
+            return None if self.rate_limiters is None else self.rate_limiter(context.operation)
+        if mode == "standard":
+            return None
+        # adaptive calls on a standard client: limiters per operation, shared by those calls
+        limiter = self._adaptive_overrides.get(context.operation)
+        if limiter is None:
+            limiter = self._adaptive_overrides[context.operation] = self.new_rate_limiter()
+        return limiter
+
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         base_headers = request.headers
-        limiter = None if self.rate_limiters is None else self.rate_limiter(context.operation)
-        throttle_attempts = context.max_throttle_attempts or self.max_attempts
+        limiter = (
+            None
+            if self.rate_limiters is None and context.retry_mode is None
+            else self._limiter_for(context)
+        )
+        max_attempts = context.max_attempts
+        if max_attempts is None:
+            max_attempts = self.max_attempts
+            attempt_headers = self._attempt_headers
+        else:  # a per-call override (with_options)
+            attempt_headers = tuple(
+                f"attempt={n}; max={max_attempts}" for n in range(1, max_attempts + 1)
+            )
+        throttle_attempts = context.max_throttle_attempts or max_attempts
+        debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         cost = 0  # quota tokens taken by the latest retry of this call
         while True:
@@ -149,9 +184,9 @@ class RetryStage:
             headers = dict(base_headers)
             headers["amz-sdk-invocation-id"] = context.invocation_id
             headers["amz-sdk-request"] = (
-                self._attempt_headers[attempt - 1]
-                if attempt <= len(self._attempt_headers)
-                else f"attempt={attempt}; max={self.max_attempts}"
+                attempt_headers[attempt - 1]
+                if attempt <= len(attempt_headers)
+                else f"attempt={attempt}; max={max_attempts}"
             )
             if limiter is not None:
                 await limiter.acquire(self._sleep)
@@ -163,15 +198,27 @@ class RetryStage:
                     limiter.record(throttled=kind == "throttle")
                 if (
                     kind is None
-                    or attempt >= self.max_attempts
+                    or attempt >= max_attempts
                     or (kind == "throttle" and attempt >= throttle_attempts)
                 ):
+                    _log_final(context.operation, attempt, max_attempts, error, debug)
                     raise
                 cost = THROTTLING_RETRY_COST if kind == "throttle" else RETRY_COST
                 if not self.quota.acquire(cost):
+                    _log_final(context.operation, attempt, max_attempts, error, debug, "quota")
                     raise
                 retry_after = error.retry_after if isinstance(error, ServiceError) else None
                 delay = self.delay_for(kind, attempt, retry_after)
+                if debug:
+                    logger.debug(
+                        "%s attempt %d/%d: %s, request id %s; retrying in %.3f s",
+                        context.operation,
+                        attempt,
+                        max_attempts,
+                        _outcome(error),
+                        getattr(error, "request_id", None),
+                        delay,
+                    )
                 if self.on_retry is not None:
                     self.on_retry(request, error, delay)
                 context.total_retry_delay += delay
@@ -181,7 +228,57 @@ class RetryStage:
             if limiter is not None:
                 limiter.record(throttled=False)
             self.quota.release(cost if attempt > 1 else NO_RETRY_INCREMENT)
+            if debug:
+                logger.debug(
+                    "%s attempt %d/%d: HTTP %d, request id %s",
+                    context.operation,
+                    attempt,
+                    max_attempts,
+                    response.status,
+                    response.headers.get("x-amzn-requestid"),
+                )
             return response
+
+
+def _outcome(error: SecretsManagerError) -> str:
+    """An error as a log line shows it: its code and status, never its message."""
+    if isinstance(error, ServiceError):
+        return f"{error.code} (HTTP {error.status_code})"
+    return type(error).__name__
+
+
+def _log_final(
+    operation: str,
+    attempt: int,
+    max_attempts: int,
+    error: SecretsManagerError,
+    debug: bool,
+    reason: str | None = None,
+) -> None:
+    """Log the attempt that ends a call with ``error``; WARNING if it was not the first."""
+    if reason is None:
+        reason = "attempts exhausted" if classify(error) is not None else "not retryable"
+    else:
+        reason = "retry quota exhausted"
+    if debug:
+        logger.debug(
+            "%s attempt %d/%d: %s, request id %s; %s",
+            operation,
+            attempt,
+            max_attempts,
+            _outcome(error),
+            getattr(error, "request_id", None),
+            reason,
+        )
+    if attempt > 1 and logger.isEnabledFor(logging.WARNING):
+        logger.warning(
+            "%s failed after %d attempts: %s, request id %s (%s)",
+            operation,
+            attempt,
+            _outcome(error),
+            getattr(error, "request_id", None),
+            reason,
+        )
 
 
 class ClientRateLimiter:

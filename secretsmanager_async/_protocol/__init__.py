@@ -17,7 +17,7 @@ the client, the stages or the generated code.
 
 from .http import CallContext, HttpRequest, HttpResponse
 from .operation import I, O, Operation, converter
-from .wire import METADATA_KEY, NO_METADATA, WIRE, EmptyResponse, ResponseMetadata
+from .wire import METADATA_KEY, NO_METADATA, WIRE, EmptyResponse, Request, ResponseMetadata
 
 __all__ = [
     "METADATA_KEY",
@@ -30,6 +30,7 @@ __all__ = [
     "I",
     "O",
     "Operation",
+    "Request",
     "ResponseMetadata",
     "converter",
 ]

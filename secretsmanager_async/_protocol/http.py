@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import attrs
 
@@ -50,8 +51,11 @@ class CallContext:
     __slots__ = (
         "attempts",
         "invocation_id",
+        "max_attempts",
         "max_throttle_attempts",
+        "observer",
         "operation",
+        "retry_mode",
         "total_retry_delay",
     )
 
@@ -63,8 +67,13 @@ class CallContext:
         self.attempts = 0
         #: seconds slept between attempts, added up by the retry stage
         self.total_retry_delay = 0.0
+        #: per-call overrides of the retry stage's settings (``client.with_options``)
+        self.max_attempts: int | None = None
+        self.retry_mode: str | None = None
         #: attempts to spend on throttling errors, when fewer than the retry stage's
         self.max_throttle_attempts: int | None = None
+        #: per-call state of an observing middleware (``secretsmanager_async.telemetry``)
+        self.observer: Any = None
 
     def __repr__(self) -> str:
         return (

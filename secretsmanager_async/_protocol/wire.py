@@ -6,7 +6,11 @@ the rest of the protocol, so the converter and the codec can both build on it.
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import attrs
+
+O = TypeVar("O")  # noqa: E741 - an operation's output model
 
 #: key of the field metadata entry holding a member's wire (service model) name
 WIRE = "secretsmanager_async.wire"
@@ -34,6 +38,16 @@ class ResponseMetadata:
 
 #: metadata of a model that was not received from the service
 NO_METADATA = ResponseMetadata(request_id=None, status_code=0, attempts=0, total_retry_delay=0.0)
+
+
+class Request(Generic[O]):
+    """Base of every operation's input model; ``O`` is the operation's output model.
+
+    It lets ``client.send(request)`` be typed: the generated stubs declare, for example,
+    ``GetSecretValueRequest(Request[GetSecretValueResponse])``.
+    """
+
+    __slots__ = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -122,6 +122,7 @@ class SecretsManagerClient:
     validate_resource_policy = SyncMethod(_A.validate_resource_policy)
 
     get_secret_values = SyncMethod(_A.get_secret_values)
+    send = SyncMethod(_A.send)
 
     paginate_batch_get_secret_value = SyncPaginate(_A.paginate_batch_get_secret_value)
     paginate_list_resource_policies = SyncPaginate(_A.paginate_list_resource_policies)

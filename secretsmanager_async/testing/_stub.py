@@ -164,6 +164,7 @@ class Stubber:
         params: Any,
         *,
         max_throttle_attempts: int | None = None,  # a retry setting: nothing to retry here
+        options: object = None,  # a view's timeout and retry settings: nothing to apply here
     ) -> Any:
         if not self._queue:
             raise UnStubbedResponseError(

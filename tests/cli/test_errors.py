@@ -77,3 +77,16 @@ def test_help_lists_every_subcommand() -> None:
     assert result.returncode == 0
     for name in ("get", "get-many", "list", "put", "create", "delete", "describe", "exec", "demo"):
         assert f" {name} ".encode() in result.stdout or f"{{{name},".encode() in result.stdout
+
+
+def test_debug_shows_the_attempt_log(cli: Run) -> None:
+    """--debug prints the library's per-attempt line: operation, attempt, code, request id."""
+    result = cli("--debug", "describe", MISSING)
+    stderr = result.stderr.decode()
+    assert re.search(
+        r"DescribeSecret attempt 1/\d+: ResourceNotFoundException \(HTTP \d+\), "
+        r"request id \S+; not retryable",
+        stderr,
+    ), stderr
+    plain = cli("describe", MISSING).stderr.decode()
+    assert "attempt 1/" not in plain

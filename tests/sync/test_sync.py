@@ -268,3 +268,13 @@ def test_package_import_does_not_import_sync() -> None:
     code = "import sys, secretsmanager_async; print('secretsmanager_async.sync' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_send_takes_request_models(sync_client: SecretsManagerClient) -> None:
+    """The sync client's send() takes a request model and returns its response model."""
+    from secretsmanager_async import CreateSecretRequest, GetSecretValueRequest
+
+    name = _name()
+    sync_client.send(CreateSecretRequest(name=name, secret_string="sent"))
+    value = sync_client.send(GetSecretValueRequest(secret_id=name))
+    assert value.secret_string == "sent"

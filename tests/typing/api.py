@@ -96,3 +96,28 @@ def sync_usage() -> None:
             password: str = cache.get_secret_string("db")
             doc: object = cache.get_secret_json("db")
         del text, name, bulk, password, doc
+
+
+async def observability_usage() -> None:
+    from typing_extensions import assert_type
+
+    from secretsmanager_async import (
+        ClientView,
+        DescribeSecretRequest,
+        DescribeSecretResponse,
+        GetSecretValueRequest,
+        TagResourceRequest,
+    )
+    from secretsmanager_async.telemetry import instrument
+
+    async with SecretsManagerClient(region="us-east-1") as client:
+        # send() infers the response model from the request model
+        assert_type(await client.send(GetSecretValueRequest(secret_id="x")), GetSecretValueResponse)
+        assert_type(await client.send(DescribeSecretRequest(secret_id="x")), DescribeSecretResponse)
+        assert_type(await client.send(TagResourceRequest(secret_id="x", tags=[])), EmptyResponse)
+        view: ClientView = client.with_options(timeout=0.5, max_attempts=2, retry_mode="standard")
+        assert_type(await view.get_secret_value(secret_id="x"), GetSecretValueResponse)
+        assert_type(await view.send(GetSecretValueRequest(secret_id="x")), GetSecretValueResponse)
+        client.with_options(middleware=[Timing()]).with_options(timeout=1.0)
+        instrument(client)
+        instrument(SecretCache(client))
