@@ -29,7 +29,9 @@ requests and the failed starts (an instance with any secret missing):
 - ``aiobotocore``: aiobotocore with its default configuration (legacy retries, 5 attempts),
   BatchGetSecretValue chunks of 20 in flight together; an exception fails the start.
 
-Writes ``results/fleet.json``, ``results/fleet.md`` and ``results/fleet.png``.
+Each run's JSON also gives ``late``: how long after the common start instant the last worker
+process had its clients set up (negative: in time), so a slow spawn is not mistaken for slow
+reads. Writes ``results/fleet.json``, ``results/fleet.md`` and ``results/fleet.png``.
 """
 
 from __future__ import annotations
@@ -243,8 +245,11 @@ def _worker(
                 return {"ok": False, "ready": None, "error": type(e).__name__}
             return {"ok": ok, "ready": time.time() - start if ok else None, "error": None}
 
-        await asyncio.sleep(max(0.0, start - time.time()))
+        late = time.time() - start
+        await asyncio.sleep(max(0.0, -late))
         results = await asyncio.gather(*(timed(run) for _, run in made))
+        for r in results:
+            r["late"] = late
         for client, _ in made:
             await client.close()
         return list(results)
@@ -288,6 +293,7 @@ def run_strategy(
         "errors": sorted({o["error"] for o in outcomes if o["error"]}),
         "throttled": sum(v for k, v in counts.items() if k.endswith(":throttled")),
         "requests": counts,
+        "late": max(o["late"] for o in outcomes),
     }
 
 

@@ -16,15 +16,15 @@ AccessDeniedException on BatchGetSecretValue (a policy that grants GetSecretValu
 switches the client to single calls for good; this is logged once per client.
 
 Quotas are per API: BatchGetSecretValue allows 100 requests per second per account and region
-(2,000 secrets), GetSecretValue 10,000. A throttled batch call is therefore not retried: its
-ids are read with GetSecretValue at once, and batch calls pause for this client (0.5 s,
-doubling while they stay throttled, at most 4 s, with jitter), after which the next chunk
-tries the batch call again; a success resets the pause. Single reads are not retried on
-throttling by the retry stage either (a start-up storm must not drain the client's retry
-quota): the bulk call tries them again itself, after a jittered pause starting at 0.05 s and
-doubling up to 0.5 s, as long as it keeps making progress: they fail only when no id of the
-call succeeded for :data:`THROTTLE_PATIENCE` seconds. When a fleet starts at once this reads
-at the combined quota of both APIs instead of failing starts on the smaller one.
+(2,000 secrets), GetSecretValue 10,000. Neither call is retried on throttling by the retry
+stage (a start-up storm must not drain the client's retry quota); the bulk call queues a
+throttled id again and paces each API per client instead (:class:`_Pacer`): after a throttle
+the client sends that API's requests one per gap, the gap doubling per throttle (at most once
+per round trip) and shrinking ever faster while none comes, until pacing stops. While
+batch calls wait for their gap, the queued ids are read with GetSecretValue at its own pace;
+the next batch call takes up to 20 ids still queued. Throttled ids fail only when no id of
+the call succeeded for :data:`THROTTLE_PATIENCE` seconds. When a fleet starts at once this
+reads at the combined quota of both APIs instead of failing starts on the smaller one.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import math
 import random
 import time
-from collections.abc import Coroutine, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, overload
 
 from ._classify import classify
 from ._generated.operations import BATCH_GET_SECRET_VALUE, GET_SECRET_VALUE, OperationsMixin
@@ -71,14 +72,16 @@ logger = logging.getLogger("secretsmanager_async")
 BATCH_LIMIT = 20
 #: requests in flight at once per bulk call. BatchGetSecretValue is limited to 100 requests
 #: per second per region, shared by every caller in the account: 10 in flight at typical
-#: latencies stays near that, and the retry stage absorbs the throttling beyond it.
+#: latencies stays near that, and the client's pacing absorbs the throttling beyond it.
 DEFAULT_MAX_CONCURRENCY = 10
 #: a bulk call gives up on throttled ids after this many seconds without any id succeeding
 THROTTLE_PATIENCE = 10.0
-#: first and longest pause of batch calls after a throttled one (seconds; doubled per throttle)
-BATCH_PAUSE = (0.5, 4.0)
-#: first and longest pause before throttled single reads are tried again (full jitter)
-REQUEUE_PAUSE = (0.05, 0.5)
+#: first and longest gap between a client's batch calls once they are throttled (seconds)
+BATCH_PACE = (0.5, 4.0)
+#: first and longest gap between a client's single reads once they are throttled (seconds)
+GET_PACE = (0.01, 1.0)
+#: seconds in which a pacing gap halves while no throttle doubles it (then ever faster)
+PACE_HALVING = 0.5
 
 # Errors that belong to one id (recorded in the result); anything else (a closed client,
 # missing credentials, a bug) would fail every id alike and is raised.
@@ -163,8 +166,8 @@ class BulkMixin(OperationsMixin):
 
     #: set once BatchGetSecretValue was denied: later bulk calls go straight to single calls
     _bulk_batch_denied: bool = False
-    #: the pause of batch calls after throttling, shared by this client's bulk calls
-    _bulk_gate: _BatchGate | None = None
+    #: the pace of bulk reads after throttling, per operation, shared by this client's bulk calls
+    _bulk_pacing: _Pacing | None = None
 
     async def _invoke(
         self, operation: Operation[I, O], params: I, *, max_throttle_attempts: int | None = None
@@ -202,15 +205,10 @@ class BulkMixin(OperationsMixin):
             return BulkResult((), {}, {})
         if jitter:
             await _sleep(_random() * jitter)
-        if self._bulk_gate is None:
-            self._bulk_gate = _BatchGate()
-        run = _BulkFetch(self, self._bulk_gate, version_stage, max_concurrency)
-        if version_stage in (None, _CURRENT) and not self._bulk_batch_denied:
-            await _all(
-                [run.chunk(ids[i : i + BATCH_LIMIT]) for i in range(0, len(ids), BATCH_LIMIT)]
-            )
-        else:
-            await run.singles(ids)
+        if self._bulk_pacing is None:
+            self._bulk_pacing = _Pacing()
+        run = _BulkFetch(self, self._bulk_pacing, version_stage, max_concurrency)
+        await run.run(ids, batch=version_stage in (None, _CURRENT) and not self._bulk_batch_denied)
         values, errors = run.values, run.errors
         return BulkResult(
             ids,
@@ -223,44 +221,80 @@ class BulkMixin(OperationsMixin):
 # module-level so tests can observe and steer the jitter and pauses
 _sleep = asyncio.sleep
 _random = random.random
+_clock = time.monotonic
 
 
-class _BatchGate:
-    """Whether batch calls are paused after throttling; one per client."""
+class _Pacer:
+    """Spaces one client's requests of one operation once they are throttled.
 
-    __slots__ = ("closed_until", "pause")
+    Unpaced until the first throttle; then requests go at most one per gap. A throttle
+    doubles the gap (from ``first``, up to ``most``), once per round: replies to requests sent
+    before the last doubling do not double it again. Without throttles the gap shrinks ever
+    faster: it halves in :data:`PACE_HALVING` seconds, is a sixteenth after twice that (the
+    exponent grows with the square of the time); below half of ``first`` pacing stops. The
+    rate grows by time and is cut by throttles, and a client sending faster meets more of
+    them, so a fleet's clients converge on equal rates whose sum sits a little above the
+    quota: the quota stays busy, and a client whose peers are done speeds up within a second.
+    """
+
+    __slots__ = ("_lock", "first", "gap", "most", "sent_at", "since")
+
+    def __init__(self, first: float, most: float) -> None:
+        self.first = first
+        self.most = most
+        #: the gap as of ``since``, when it last grew (it shrinks from there)
+        self.gap = 0.0
+        self.since = -math.inf
+        #: when the latest request went
+        self.sent_at = -math.inf
+        self._lock: asyncio.Lock | None = None
+
+    def current(self, now: float) -> float:
+        """Seconds between requests at ``now``; 0 while unpaced."""
+        if not self.gap:
+            return 0.0
+        gap = self.gap * 2.0 ** -(((now - self.since) / PACE_HALVING) ** 2)
+        return gap if gap >= self.first / 2 else 0.0
+
+    def ready(self) -> bool:
+        """Whether a request may go now (then call :meth:`take`)."""
+        now = _clock()
+        return now >= self.sent_at + self.current(now)
+
+    def take(self) -> float:
+        """Record a request sent now; returns its send time for :meth:`throttled`."""
+        self.sent_at = now = _clock()
+        return now
+
+    async def wait(self) -> float:
+        """Wait for this client's next slot; returns the send time for :meth:`throttled`."""
+        if not self.gap:
+            return self.take()
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:  # one waiter at a time, each sleeping for the current gap
+            now = _clock()
+            delay = self.sent_at + self.current(now) - now
+            if delay > 0:
+                await _sleep(delay)
+            return self.take()
+
+    def throttled(self, sent: float) -> None:
+        if sent <= self.since:
+            return  # sent before the last slow-down: already accounted for
+        now = _clock()
+        self.gap = min(self.most, max(self.first, 2.0 * self.current(now)))
+        self.since = now
+
+
+class _Pacing:
+    """A client's pacers, one per operation: AWS sets quotas per API."""
+
+    __slots__ = ("batch", "get")
 
     def __init__(self) -> None:
-        self.closed_until = 0.0
-        self.pause = 0.0
-
-    def is_open(self) -> bool:
-        return time.monotonic() >= self.closed_until
-
-    def throttled(self) -> None:
-        first, most = BATCH_PAUSE
-        self.pause = min(most, self.pause * 2) if self.pause else first
-        # jitter keeps a fleet's clients from probing the batch API in the same instant
-        self.closed_until = time.monotonic() + self.pause * (0.5 + 0.5 * _random())
-
-    def recovered(self) -> None:
-        self.pause = 0.0
-        self.closed_until = 0.0
-
-
-async def _all(coros: list[Coroutine[Any, Any, None]]) -> None:
-    """Run ``coros`` concurrently; if one raises, cancel the rest and re-raise."""
-    if len(coros) == 1:
-        await coros[0]
-        return
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        self.batch = _Pacer(*BATCH_PACE)
+        self.get = _Pacer(*GET_PACE)
 
 
 def _entry_error(error: APIErrorType, request_id: str | None) -> ServiceError:
@@ -282,60 +316,113 @@ def _matches_partial_arn(requested: str, arn: str) -> bool:
 
 
 class _BulkFetch:
-    """The state of one ``get_secret_values`` call."""
+    """The state of one ``get_secret_values`` call.
+
+    Ids wait in two queues: ids a batch call may carry, and ids to read with GetSecretValue
+    only. Up to ``limit`` workers take from them: a batch call of up to 20 queued ids when the
+    client's batch pacer allows one, otherwise one id with GetSecretValue at the client's
+    single-read pace. A throttled id goes back to its queue.
+    """
 
     __slots__ = (
+        "_batchable",
         "_client",
-        "_gate",
         "_limit",
+        "_pacing",
         "_progress",
+        "_single",
         "_stage",
+        "_tasks",
+        "_workers",
         "errors",
         "requests",
         "values",
     )
 
     def __init__(
-        self, client: BulkMixin, gate: _BatchGate, version_stage: str | None, limit: int
+        self, client: BulkMixin, pacing: _Pacing, version_stage: str | None, limit: int
     ) -> None:
         self._client = client
-        self._gate = gate
+        self._pacing = pacing
         self._stage = version_stage
-        self._limit = asyncio.Semaphore(limit)
+        self._limit = limit
+        self._batchable: collections.deque[str] = collections.deque()
+        self._single: collections.deque[str] = collections.deque()
+        self._workers = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         #: when an id of this call last succeeded (throttled ids are retried until it is old)
-        self._progress = time.monotonic()
+        self._progress = _clock()
         self.values: dict[str, SecretValueEntry] = {}
         self.errors: dict[str, SecretsManagerError] = {}
         self.requests: collections.Counter[str] = collections.Counter()
 
-    async def chunk(self, chunk: tuple[str, ...]) -> None:
-        ids = chunk
-        pauses = 0
-        while True:
-            if not self._client._bulk_batch_denied and self._gate.is_open():
-                left = await self._batch(ids)
-                if left is None:  # settled, or handed to single reads for good
-                    return
-                ids = left  # throttled: read these singly now, batch again once it recovers
-            ids = await self._round(ids)
-            if not ids:
-                return
-            pauses += 1
-            await self._pause(pauses)
-
-    async def _batch(self, chunk: tuple[str, ...]) -> tuple[str, ...] | None:
-        """One batch call; returns the ids to read singly after throttling, else None."""
-
-        client = self._client
+    async def run(self, ids: tuple[str, ...], *, batch: bool) -> None:
+        """Settle every id: each gets a value or an error."""
+        if batch:
+            self._batchable.extend(ids)
+            units = -(-len(ids) // BATCH_LIMIT)
+        else:
+            self._single.extend(ids)
+            units = len(ids)
         try:
-            async with self._limit:
-                self.requests["BatchGetSecretValue"] += 1
-                response: BatchGetSecretValueResponse = await client._invoke(
-                    BATCH_GET_SECRET_VALUE,
-                    BATCH_GET_SECRET_VALUE.build_input(secret_id_list=list(chunk)),
-                    # a throttled batch goes to GetSecretValue's quota instead of retrying
-                    max_throttle_attempts=1,
-                )
+            if units == 1:  # no task to spawn for one request's worth
+                self._workers += 1
+                await self._work()
+            else:
+                self._grow(units)
+            while self._tasks:
+                done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    self._tasks.discard(task)
+                    task.result()  # a worker's exception fails the call
+        except BaseException:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            raise
+
+    def _grow(self, more: int) -> None:
+        """Start up to ``more`` workers, within the limit."""
+        for _ in range(min(more, self._limit - self._workers)):
+            self._workers += 1
+            self._tasks.add(asyncio.ensure_future(self._work()))
+
+    def _queue(self, ids: Iterable[str], *, single: bool) -> None:
+        """Queue ids to settle (again); more workers for them if the limit allows."""
+        queue = self._single if single else self._batchable
+        before = len(queue)
+        queue.extend(ids)
+        self._grow(len(queue) - before)
+
+    async def _work(self) -> None:
+        client, batch = self._client, self._pacing.batch
+        batchable, single = self._batchable, self._single
+        try:
+            while True:
+                if batchable and not client._bulk_batch_denied and batch.ready():
+                    size = min(BATCH_LIMIT, len(batchable))
+                    await self._batch(tuple(batchable.popleft() for _ in range(size)))
+                elif single or batchable:
+                    # singles eat batchable ids from the tail: batch calls take the head
+                    await self._one((single or batchable).pop(), single=bool(single))
+                else:
+                    return
+        finally:
+            self._workers -= 1
+
+    async def _batch(self, chunk: tuple[str, ...]) -> None:
+        """One batch call; its ids are settled or queued again."""
+
+        client, pacer = self._client, self._pacing.batch
+        sent = pacer.take()
+        try:
+            self.requests["BatchGetSecretValue"] += 1
+            response: BatchGetSecretValueResponse = await client._invoke(
+                BATCH_GET_SECRET_VALUE,
+                BATCH_GET_SECRET_VALUE.build_input(secret_id_list=list(chunk)),
+                # a throttled batch goes to GetSecretValue's quota instead of retrying
+                max_throttle_attempts=1,
+            )
         except ServiceError as e:
             kind = classify(e)
             if e.code == "AccessDeniedException":
@@ -346,31 +433,27 @@ class _BulkFetch:
                         "%s); this client fetches secrets with GetSecretValue from now on",
                         e.request_id,
                     )
-                await self.singles(chunk)
+                self._queue(chunk, single=True)
             elif kind is None:
-                await self.singles(chunk)  # isolates the id the service rejected
+                self._queue(chunk, single=True)  # isolates the id the service rejected
             elif kind == "throttle":
-                self._gate.throttled()
-                return chunk
+                pacer.throttled(sent)
+                # back to the head: single reads take them now, a batch call once it may
+                self._batchable.extendleft(reversed(chunk))
+                self._grow(len(chunk))
             else:
                 self._fail(chunk, e)  # the retry stage already gave up on it
-            return None
+            return
         except (ParamValidationError, ResponseParseError):
-            await self.singles(chunk)
-            return None
+            self._queue(chunk, single=True)
+            return
         except TransportError as e:
             self._fail(chunk, e)
-            return None
-        self._gate.recovered()
-        self._progress = time.monotonic()
+            return
+        self._progress = _clock()
         again = self._settle(chunk, response)
         if again:
-            await self.singles(again)
-        return None
-
-    async def _pause(self, pauses: int) -> None:
-        first, most = REQUEUE_PAUSE
-        await _sleep(_random() * min(most, first * 2.0 ** (pauses - 1)))
+            self._queue(again, single=True)
 
     def _fail(self, ids: Iterable[str], error: SecretsManagerError) -> None:
         for i in ids:
@@ -408,46 +491,29 @@ class _BulkFetch:
         again.extend(i for i in chunk if i not in values and i not in self.errors)
         return tuple(dict.fromkeys(again))
 
-    async def one(self, secret_id: str) -> bool:
-        """Read one id; False when it was throttled and is worth another try later."""
+    async def _one(self, secret_id: str, *, single: bool) -> None:
+        """Read one id at the client's pace; a throttled id is queued again."""
+        pacer = self._pacing.get
+        sent = await pacer.wait()
         try:
-            async with self._limit:
-                self.requests["GetSecretValue"] += 1
-                r: GetSecretValueResponse = await self._client._invoke(
-                    GET_SECRET_VALUE,
-                    GET_SECRET_VALUE.build_input(secret_id=secret_id, version_stage=self._stage),
-                    # throttled reads come back here at once, paced by this call (see _pause)
-                    max_throttle_attempts=1,
-                )
+            self.requests["GetSecretValue"] += 1
+            r: GetSecretValueResponse = await self._client._invoke(
+                GET_SECRET_VALUE,
+                GET_SECRET_VALUE.build_input(secret_id=secret_id, version_stage=self._stage),
+                # throttled reads come back here at once, paced by the client (see _Pacer)
+                max_throttle_attempts=1,
+            )
         except _PER_ID_ERRORS as e:
-            if classify(e) == "throttle" and time.monotonic() - self._progress < THROTTLE_PATIENCE:
-                return False
+            if classify(e) == "throttle":
+                pacer.throttled(sent)
+                if _clock() - self._progress < THROTTLE_PATIENCE:
+                    (self._single if single else self._batchable).append(secret_id)
+                    return
             self.errors[secret_id] = e
-            return True
-        self._progress = time.monotonic()
+            return
+        self._progress = _clock()
         self.errors.pop(secret_id, None)
         self.values[secret_id] = _as_entry(r)
-        return True
-
-    async def _round(self, ids: tuple[str, ...]) -> tuple[str, ...]:
-        """Read each id once; returns the ids that were throttled and are tried again."""
-        if len(ids) == 1:
-            return () if await self.one(ids[0]) else ids
-        done: list[bool] = [False] * len(ids)
-
-        async def read(n: int, secret_id: str) -> None:
-            done[n] = await self.one(secret_id)
-
-        await _all([read(n, i) for n, i in enumerate(ids)])
-        return tuple(i for i, settled in zip(ids, done, strict=True) if not settled)
-
-    async def singles(self, ids: tuple[str, ...]) -> None:
-        pauses = 0
-        while ids:
-            ids = await self._round(ids)
-            if ids:
-                pauses += 1
-                await self._pause(pauses)
 
 
 def _as_entry(r: GetSecretValueResponse) -> SecretValueEntry:

@@ -703,12 +703,12 @@ class ClientView(PaginatorsMixin, BulkMixin):
 
     # the bulk fetch's per-client state stays the client's: views share it
     @property
-    def _bulk_gate(self) -> Any:
-        return self._client._bulk_gate
+    def _bulk_pacing(self) -> Any:
+        return self._client._bulk_pacing
 
-    @_bulk_gate.setter
-    def _bulk_gate(self, value: Any) -> None:
-        self._client._bulk_gate = value
+    @_bulk_pacing.setter
+    def _bulk_pacing(self, value: Any) -> None:
+        self._client._bulk_pacing = value
 
     async def _invoke(self, operation: Operation[I, O], params: I, **kwargs: Any) -> O:
         return await self._client._invoke(operation, params, options=self._options, **kwargs)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 import attrs
 
 from secretsmanager_async import ResourceNotFoundException, SecretsManagerError
+from secretsmanager_async._protocol.jsondoc import JsonDocumentError, decode
 
 if TYPE_CHECKING:
     from secretsmanager_async import DescribeSecretResponse, SecretsManagerClient
@@ -169,8 +170,8 @@ class SecretValue:
         if self.string is not None:
             # The error is raised below, not in an except block: the decode error holds the
             # whole document, and would stay reachable as the new error's __context__.
-            with contextlib.suppress(ValueError):
-                data = json.loads(self.string)
+            with contextlib.suppress(JsonDocumentError):  # bad or too deeply nested JSON
+                data = decode(self.string)
         if not isinstance(data, dict):
             raise SecretFormatError(f"version {self.version_id}: the value is not a JSON object")
         return data

@@ -776,11 +776,18 @@ class FakeSecretsManager:
                 "InvalidRequestException", "You must provide either SecretString or SecretBinary."
             )
         token = p.get("ClientRequestToken")
-        repeated = self._check_token(secret, token, string_value, binary)
-        if repeated is not None:
+        stages = list(p.get("VersionStages") or [_CURRENT])
+        placeholder = secret.versions.get(token) if token else None
+        if placeholder is not None and placeholder.same_value(None, None):
+            # the version RotateSecret made for a rotation function: its value arrives now
+            placeholder.string, placeholder.binary = string_value, binary
+            for stage in dict.fromkeys(stages):
+                self._move_stage(secret, stage, placeholder)
+            secret.last_changed = self._clock()
+            version = placeholder
+        elif (repeated := self._check_token(secret, token, string_value, binary)) is not None:
             version = repeated
         else:
-            stages = list(p.get("VersionStages") or [_CURRENT])
             version = self._add_version(
                 secret, token or str(uuid.uuid4()), string_value, binary, stages, self._clock()
             )
@@ -1034,6 +1041,10 @@ class FakeSecretsManager:
                 )
             handler = self._rotation_functions[lambda_arn]
             immediately = p.get("RotateImmediately", True)
+            if immediately and token not in secret.versions:
+                # as the service does before it invokes the function: a version without a
+                # value carries the token and AWSPENDING, for createSecret to fill
+                self._add_version(secret, token, None, None, [_PENDING], now)
             steps = ("createSecret", "setSecret", "testSecret", "finishSecret")
             for step in steps if immediately else ("testSecret",):
                 if handler is not None:

@@ -33,8 +33,38 @@ def _populate(local: LocalSecretsServer, count: int) -> list[str]:
     return names
 
 
+class FakeTime:
+    """A clock for the bulk module that only moves when it sleeps; records the sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.sleeps.append(delay)
+        self.now += delay
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The bulk module's clock and sleep replaced by a fake that moves only when slept."""
+    t = FakeTime()
+    monkeypatch.setattr(_bulk, "_clock", t.clock)
+    monkeypatch.setattr(_bulk, "_sleep", t.sleep)
+    return t
+
+
+def _pacing(client: SecretsManagerClient) -> _bulk._Pacing:
+    pacing = client._bulk_pacing
+    assert pacing is not None
+    return pacing
+
+
 async def test_throttled_batch_is_not_retried_and_shifts_to_singles(
-    local: LocalSecretsServer, client: SecretsManagerClient
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
 ) -> None:
     """Each throttled chunk costs one batch call, no retry quota, and its ids are read singly."""
     names = _populate(local, 60)
@@ -47,96 +77,147 @@ async def test_throttled_batch_is_not_retried_and_shifts_to_singles(
     assert local.counts["BatchGetSecretValue"] == 3  # one per chunk: none retried
     assert local.counts["GetSecretValue"] == 60
     assert quota.available == before  # no retry was paid for
+    # the three throttles came back from requests sent together: one slow-down, not three
+    assert _pacing(client).batch.gap == _bulk.BATCH_PACE[0]
+    assert _pacing(client).get.gap == 0.0 and fake_time.sleeps == []
 
 
-async def test_batch_pause_then_back_to_batch(
-    local: LocalSecretsServer, client: SecretsManagerClient, monkeypatch: pytest.MonkeyPatch
+async def test_batch_paced_then_back_to_batch(
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
 ) -> None:
-    """After a throttle the client pauses batch calls, then returns to them once they work."""
+    """After a throttle batch calls wait for their gap, then are used again once it has passed."""
     names = _populate(local, 40)
     local.throttle_batch = 1
     first = await client.get_secret_values(names[:20])
     assert first.ok and local.counts["GetSecretValue"] == 20
-    # within the pause, the next bulk call goes straight to single reads
+    # within the gap, the next bulk call goes straight to single reads
     second = await client.get_secret_values(names[20:])
     assert second.ok
     assert local.counts["BatchGetSecretValue"] == 1
     assert local.counts["GetSecretValue"] == 40
-    # once the pause is over, batch calls are used again; a success resets the pause
-    gate = client._bulk_gate
-    assert gate is not None and gate.pause == _bulk.BATCH_PAUSE[0]
-    gate.closed_until = 0.0
+    batch = _pacing(client).batch
+    assert batch.gap == _bulk.BATCH_PACE[0] and not batch.ready()
+    # the gap shrinks with time: half of it after PACE_HALVING, none soon after
+    fake_time.now += _bulk.PACE_HALVING
+    assert batch.current(fake_time.now) == pytest.approx(_bulk.BATCH_PACE[0] / 2)
+    fake_time.now += _bulk.PACE_HALVING
+    assert batch.current(fake_time.now) == 0.0 and batch.ready()
     third = await client.get_secret_values(names)
     assert third.ok
     assert local.counts["BatchGetSecretValue"] == 3
     assert local.counts["GetSecretValue"] == 40
-    assert gate.pause == 0.0
+    assert fake_time.sleeps == []  # nothing was ever paced: only batch calls were throttled
 
 
-async def test_pause_doubles_while_batch_stays_throttled(
-    local: LocalSecretsServer, client: SecretsManagerClient
+async def test_gap_doubles_while_batch_stays_throttled(
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
 ) -> None:
-    """Every throttled probe doubles the pause, up to its cap."""
+    """Every throttled batch call sent after the last slow-down doubles the gap, to its cap."""
     names = _populate(local, 20)
     local.throttle_batch = 100
-    pauses = []
+    gaps = []
     for _ in range(6):
-        gate = client._bulk_gate
-        if gate is not None:
-            gate.closed_until = 0.0
+        pacing = client._bulk_pacing
+        if pacing is not None:
+            pacing.batch.sent_at = -math.inf  # let the next call try the batch at once
+        fake_time.now += 0.001
         assert (await client.get_secret_values(names)).ok
-        assert client._bulk_gate is not None
-        pauses.append(client._bulk_gate.pause)
-    first, most = _bulk.BATCH_PAUSE
-    assert pauses == [min(most, first * 2**n) for n in range(6)]
+        gaps.append(_pacing(client).batch.gap)
+    first, most = _bulk.BATCH_PACE
+    assert gaps == pytest.approx([min(most, first * 2**n) for n in range(6)], rel=1e-3)
+    assert local.counts["BatchGetSecretValue"] == 6
 
 
 async def test_shift_back_within_one_call(
-    local: LocalSecretsServer, client: SecretsManagerClient, monkeypatch: pytest.MonkeyPatch
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
 ) -> None:
-    """Ids throttled on both APIs go back to a batch call once the pause is over."""
+    """Ids throttled on both APIs are read singly at a doubling gap, the rest by the next batch."""
     names = _populate(local, 20)
     local.throttle_batch = 1
-    local.throttle_get = 20  # every single read of the chunk (not retried by the stage)
-    sleeps: list[float] = []
-
-    async def sleep(delay: float) -> None:
-        sleeps.append(delay)
-        assert client._bulk_gate is not None
-        client._bulk_gate.closed_until = 0.0  # the batch pause is over by the next round
-
-    monkeypatch.setattr(_bulk, "_sleep", sleep)
-    result = await client.get_secret_values(names)
+    local.throttle_get = 3
+    result = await client.get_secret_values(names, max_concurrency=1)
     assert result.ok
-    assert len(sleeps) == 1
+    assert [result[n].secret_string for n in names] == [f"value-{n}" for n in names]
     ops = [op for op, _ in local.log]
-    assert ops[0] == "BatchGetSecretValue" and ops[-1] == "BatchGetSecretValue"
+    assert local.log[0] == ("BatchGetSecretValue", "throttled")
+    assert local.log[-1] == ("BatchGetSecretValue", "ok")
     assert local.counts["BatchGetSecretValue"] == 2
-    assert local.counts["GetSecretValue"] == 20
+    singles = ops.count("GetSecretValue")
+    assert 3 < singles < 3 + 20  # the second batch call carried the ids still queued
+    # single reads went one per gap: the first throttle sets it, each later one doubles it
+    first = _bulk.GET_PACE[0]
+    assert fake_time.sleeps[:3] == pytest.approx([first, 2 * first, 4 * first], rel=1e-2)
+    # without throttles the gap shrank until the batch gap (0.5 s) had passed
+    assert sum(fake_time.sleeps) >= _bulk.BATCH_PACE[0] / 2
 
 
 async def test_throttled_singles_retry_while_the_call_progresses(
-    local: LocalSecretsServer, client: SecretsManagerClient, monkeypatch: pytest.MonkeyPatch
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
 ) -> None:
     """Throttled single reads are tried again by the bulk call, past the stage's attempts."""
     names = _populate(local, 5)
     client._bulk_batch_denied = True  # single reads only
     quota = client.middleware["retry"].quota  # type: ignore[attr-defined]
     before = quota.available
-    local.throttle_get = 5 * 4  # four rounds: more than the retry stage's three attempts
-    sleeps: list[float] = []
-
-    async def sleep(delay: float) -> None:
-        sleeps.append(delay)
-
-    monkeypatch.setattr(_bulk, "_sleep", sleep)
+    local.throttle_get = 5 * 4  # four tries each: more than the retry stage's three attempts
     result = await client.get_secret_values(names)
     assert result.ok
     assert local.counts["GetSecretValue"] == 5 * 4 + 5
     assert quota.available == before  # the storm did not drain the retry quota
-    first, most = _bulk.REQUEUE_PAUSE
-    assert len(sleeps) == 4
-    assert all(0 <= d <= min(most, first * 2**n) for n, d in enumerate(sleeps))
+    assert fake_time.sleeps  # the retries were paced
+    assert all(0 < d <= _bulk.GET_PACE[1] for d in fake_time.sleeps)
+
+
+async def test_pacing_is_per_operation(
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
+) -> None:
+    """Throttled single reads pace single reads only: batch calls keep going unpaced."""
+    names = _populate(local, 40)
+    client._bulk_batch_denied = True
+    local.throttle_get = 1
+    assert (await client.get_secret_values(names[:1])).ok
+    pacing = _pacing(client)
+    assert pacing.get.gap == _bulk.GET_PACE[0] and pacing.batch.gap == 0.0
+    client._bulk_batch_denied = False
+    assert (await client.get_secret_values(names)).ok
+    # the batch calls never waited: the one pause is the first call's single read
+    assert local.counts["BatchGetSecretValue"] == 2 and fake_time.sleeps == [pytest.approx(0.01)]
+
+
+def test_pacer_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once per round, doubling to the cap; the gap shrinks ever faster and stops."""
+    t = FakeTime()
+    monkeypatch.setattr(_bulk, "_clock", t.clock)
+    pacer = _bulk._Pacer(0.1, 0.8)
+    assert pacer.current(t.now) == 0.0 and pacer.ready()
+    early = [pacer.take() for _ in range(5)]  # five requests in flight together
+    t.now += 0.01
+    for sent in early:
+        pacer.throttled(sent)
+    assert pacer.gap == 0.1  # one slow-down for the round, not five
+    assert not pacer.ready()
+    for _ in range(5):
+        t.now += 0.001
+        pacer.throttled(pacer.take())
+    assert pacer.gap == pytest.approx(0.8, rel=1e-3)  # capped
+    since = t.now
+    assert pacer.current(since + _bulk.PACE_HALVING) == pytest.approx(0.4)
+    assert pacer.current(since + 2 * _bulk.PACE_HALVING) == pytest.approx(0.05)
+    assert pacer.current(since + 2.5 * _bulk.PACE_HALVING) == 0.0  # below first / 2: off
+
+
+async def test_no_throttle_no_pacing(
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
+) -> None:
+    """Without throttling nothing waits: one request for one id, one batch per 20 ids."""
+    names = _populate(local, 45)
+    assert (await client.get_secret_values(names[:1])).ok
+    assert (await client.get_secret_values(names, version_stage="AWSPREVIOUS")).errors
+    assert (await client.get_secret_values(names)).ok
+    assert local.counts["BatchGetSecretValue"] == 1 + 3
+    assert fake_time.sleeps == []
+    pacing = _pacing(client)
+    assert pacing.get.gap == 0.0 and pacing.batch.gap == 0.0
 
 
 async def test_throttled_ids_fail_without_progress(
@@ -214,3 +295,16 @@ async def test_stubber_answers_bulk_reads() -> None:
             )
             result = await c.get_secret_values(["a"])
     assert result["a"].secret_string == "x"
+
+
+async def test_views_share_the_client_pacing(
+    local: LocalSecretsServer, client: SecretsManagerClient, fake_time: FakeTime
+) -> None:
+    """A with_options view paces with its client's pacers: the quota is the account's."""
+    names = _populate(local, 20)
+    local.throttle_batch = 1
+    view = client.with_options(timeout=30.0)
+    assert (await view.get_secret_values(names)).ok
+    assert _pacing(client).batch.gap == _bulk.BATCH_PACE[0]
+    assert (await client.get_secret_values(names)).ok
+    assert local.counts["BatchGetSecretValue"] == 1  # the client waits out the view's throttle

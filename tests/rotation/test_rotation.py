@@ -407,3 +407,13 @@ async def test_rotation_token_is_passed_to_put_secret_value(
     put = bodies["PutSecretValue"]
     assert put["RotationToken"] == rotation_token
     assert (put["ClientRequestToken"], put["VersionStages"]) == (token, ["AWSPENDING"])
+
+
+def test_deeply_nested_secret_is_a_format_error() -> None:
+    """A value nested too deeply for the JSON decoder is a SecretFormatError, not RecursionError."""
+    from secretsmanager_async.rotation import SecretFormatError, SecretValue
+
+    value = SecretValue(version_id="v1", stages=("AWSCURRENT",), string="[" * 100_000)
+    with pytest.raises(SecretFormatError) as info:
+        value.json()
+    assert info.value.__context__ is None and info.value.__cause__ is None

@@ -410,3 +410,32 @@ async def test_concurrent_calls(
         )
         == 21
     )
+
+
+async def test_fake_runs_a_rotation_handler_end_to_end() -> None:
+    """RotateSecret makes the pending version first, so a RotationHandler works on the fake."""
+    from secretsmanager_async.rotation import RotationHandler, RotationStep
+
+    db_passwords: list[str] = []
+
+    class Rotation(RotationHandler):
+        async def set_secret(self, step: RotationStep) -> None:
+            db_passwords.append((await step.pending()).json()["password"])
+
+        async def test_secret(self, step: RotationStep) -> None:
+            assert (await step.pending()).json()["password"] == db_passwords[-1]
+
+    fake = FakeSecretsManager()
+    fake.put("app/db", '{"username": "app", "password": "old"}')
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
+    async with fake.client() as client:
+        handler = Rotation(client)
+        fake.add_rotation_function(arn, handler.handle)
+        result = await client.rotate_secret(secret_id="app/db", rotation_lambda_arn=arn)
+        current = await client.get_secret_value(secret_id="app/db")
+        previous = await client.get_secret_value(secret_id="app/db", version_stage="AWSPREVIOUS")
+        versions = await client.list_secret_version_ids(secret_id="app/db")
+    assert current.version_id == result.version_id
+    assert current.secret_string is not None and db_passwords[-1] in current.secret_string
+    assert previous.secret_string == '{"username": "app", "password": "old"}'
+    assert len(versions.versions or []) == 2  # the pending version was filled, not added to
