@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from types import TracebackType
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
+
+from ._loop import loop_thread
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,6 +31,31 @@ class Facade(Protocol):
     def _target(self) -> Any: ...
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T: ...
+
+
+S = TypeVar("S", bound="SyncFacade")
+
+
+class SyncFacade:
+    """What the sync client and cache share: calls run on the loop thread; ``with`` closes."""
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return loop_thread().run(coro)
+
+    def close(self) -> None:
+        """Close (subclasses say what)."""
+        raise NotImplementedError
+
+    def __enter__(self: S) -> S:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class SyncMethod(Generic[P, R]):

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from .._cache import CacheStats
 from .._cache import SecretCache as AsyncCache
-from ._bridge import SyncMethod, SyncPlain
+from ._bridge import SyncFacade, SyncMethod, SyncPlain
 from ._client import SecretsManagerClient
-from ._loop import loop_thread
 
-T = TypeVar("T")
 _C = AsyncCache
 
 
-class SecretCache:
+class SecretCache(SyncFacade):
     """A thread-safe, synchronous cache of secret values over a sync client.
 
     The same cache as the async one (single-flight fetches, refresh-ahead, stale-if-error,
@@ -40,9 +36,6 @@ class SecretCache:
     def _target(self) -> AsyncCache:
         return self._inner
 
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return loop_thread().run(coro)
-
     @property
     def stats(self) -> CacheStats:
         """The counters so far."""
@@ -52,17 +45,6 @@ class SecretCache:
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
         return self._inner.closed
-
-    def __enter__(self) -> SecretCache:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     close = SyncMethod(_C.close)
     get_secret_string = SyncMethod(_C.get_secret_string)

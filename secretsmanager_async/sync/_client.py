@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Coroutine
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from .._client import SecretsManagerClient as AsyncClient
 from ..exceptions import ClientClosedError
-from ._bridge import SyncMethod, SyncPaginate
-from ._loop import current_generation, loop_thread
+from ._bridge import SyncFacade, SyncMethod, SyncPaginate
+from ._loop import current_generation
 
-T = TypeVar("T")
 _A = AsyncClient
 
 
-class SecretsManagerClient:
+class SecretsManagerClient(SyncFacade):
     """A synchronous client for AWS Secrets Manager, for Flask, Django and sync handlers.
 
     It takes the async client's keyword arguments (except ``session``) and has its methods,
@@ -67,9 +64,6 @@ class SecretsManagerClient:
                 self._inner._forget_pool()
                 self._generation = current_generation()
 
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return loop_thread().run(coro)
-
     def close(self) -> None:
         """Close the connection pool. Safe to call twice, and from any thread."""
         with self._lock:
@@ -80,17 +74,6 @@ class SecretsManagerClient:
             self._inner._forget_pool()  # nothing of this process's to close
             return
         self._run(self._inner.close())
-
-    def __enter__(self) -> SecretsManagerClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- operations: the async client's, one line each (a test checks none is missing) ------
 
