@@ -1015,9 +1015,8 @@ def codec_decoder(model: Model, name: str) -> list[str]:
     required = set(shape.get("required", ())) if name in model.input_reachable else set()
     top = name in model.outputs
     out = ["", "", f"def _decode_{xform_name(name)}() -> Callable[..., Any]:"]
-    out += [f"    cls = _models.{name}", "    new = object.__new__"]
+    out += [f"    cls = _models.{name}", "    draft = draft_class(cls)", "    new = object.__new__"]
     fields = [xform_name(m) for m in shape["members"]] + (["metadata"] if top else [])
-    out += [f'    set_{field} = slot_setter(cls, "{field}")' for field in fields]
     for nested in _direct_structures(model, name):
         out.append(f'    d_{xform_name(nested)} = decoder("{nested}")')
     out.append("")
@@ -1048,13 +1047,14 @@ def codec_decoder(model: Model, name: str) -> list[str]:
         args.append(f"{xform_name(member)}={var}")
     if top:
         args.append("metadata=metadata")
-    # built directly (see slot_setter): the same model as cls(...), at half the cost
-    out.append("        model = new(cls)")
+    # built as a draft turned into cls (see draft_class): the same model as cls(...), for a
+    # fraction of the cost
+    out.append("        model = new(draft)")
     out += [
-        f"        set_{field}(model, {arg.split('=', 1)[1]})"
+        f"        model.{field} = {arg.split('=', 1)[1]}"
         for field, arg in zip(fields, args, strict=True)
     ]
-    out.append("        return model")
+    out += ["        model.__class__ = cls", "        return model"]
     out += ["", "    return decode"]
     return out
 
@@ -1113,10 +1113,10 @@ def render_codecs(model: Model) -> str:
         "blob_to_wire",
         "bool_from_wire",
         "dict_from_wire",
+        "draft_class",
         "int_from_wire",
         "list_from_wire",
         "not_a",
-        "slot_setter",
         "str_from_wire",
         "str_list_from_wire",
         "timestamp_from_wire",

@@ -36,7 +36,7 @@ import math
 import random
 import time
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from ._classify import classify
 from ._generated.operations import BATCH_GET_SECRET_VALUE, GET_SECRET_VALUE, OperationsMixin
@@ -200,7 +200,9 @@ class BulkMixin(OperationsMixin):
             raise ParamValidationError("max_concurrency", "must be at least 1")
         if not jitter >= 0:  # also refuses NaN
             raise ParamValidationError("jitter", "must be a number of seconds, at least 0")
-        ids = tuple(dict.fromkeys(secret_ids))
+        # id -> None in the caller's order, duplicates dropped; becomes the values when all succeed
+        order: dict[str, Any] = dict.fromkeys(secret_ids)
+        ids = tuple(order)
         if not ids:
             return BulkResult((), {}, {})
         if jitter:
@@ -210,6 +212,11 @@ class BulkMixin(OperationsMixin):
         run = _BulkFetch(self, self._bulk_pacing, version_stage, max_concurrency)
         await run.run(ids, batch=version_stage in (None, _CURRENT) and not self._bulk_batch_denied)
         values, errors = run.values, run.errors
+        if len(values) == len(ids):
+            # every id has a value (values holds requested ids only): updating existing keys
+            # keeps the caller's order, without a Python-level step per id
+            order.update(values)
+            return BulkResult(ids, order, {}, dict(run.requests))
         return BulkResult(
             ids,
             {i: values[i] for i in ids if i in values},
@@ -400,8 +407,8 @@ class _BulkFetch:
         try:
             while True:
                 if batchable and not client._bulk_batch_denied and batch.ready():
-                    size = min(BATCH_LIMIT, len(batchable))
-                    await self._batch(tuple(batchable.popleft() for _ in range(size)))
+                    take = batchable.popleft
+                    await self._batch([take() for _ in range(min(BATCH_LIMIT, len(batchable)))])
                 elif single or batchable:
                     # singles eat batchable ids from the tail: batch calls take the head
                     await self._one((single or batchable).pop(), single=bool(single))
@@ -410,16 +417,18 @@ class _BulkFetch:
         finally:
             self._workers -= 1
 
-    async def _batch(self, chunk: tuple[str, ...]) -> None:
-        """One batch call; its ids are settled or queued again."""
+    async def _batch(self, chunk: list[str]) -> None:
+        """One batch call; its ids are settled or queued again.
 
+        ``chunk`` becomes the request's ``secret_id_list`` as it is: nothing changes it.
+        """
         client, pacer = self._client, self._pacing.batch
         sent = pacer.take()
         try:
             self.requests["BatchGetSecretValue"] += 1
             response: BatchGetSecretValueResponse = await client._invoke(
                 BATCH_GET_SECRET_VALUE,
-                BATCH_GET_SECRET_VALUE.build_input(secret_id_list=list(chunk)),
+                BATCH_GET_SECRET_VALUE.build_input(secret_id_list=chunk),
                 # a throttled batch goes to GetSecretValue's quota instead of retrying
                 max_throttle_attempts=1,
             )
@@ -459,26 +468,30 @@ class _BulkFetch:
         for i in ids:
             self.errors[i] = error
 
-    def _settle(
-        self, chunk: tuple[str, ...], response: BatchGetSecretValueResponse
-    ) -> tuple[str, ...]:
+    def _settle(self, chunk: list[str], response: BatchGetSecretValueResponse) -> tuple[str, ...]:
         """Record what the response settles; return the ids to fetch singly."""
         values = self.values
         wanted = set(chunk)
         for entry in response.secret_values or ():
-            matched = False
-            for key in (entry.name, entry.arn):
-                if key is not None and key in wanted:
-                    values[key] = entry
-                    matched = True
-            if not matched and entry.arn is not None:
-                arn = entry.arn
+            # an entry settles each requested id it answers to: its name, its ARN (both, when
+            # the caller asked for both), else a partial ARN
+            name, arn = entry.name, entry.arn
+            if name in wanted:
+                values[name] = entry
+                if arn in wanted:
+                    values[arn] = entry
+            elif arn in wanted:
+                values[arn] = entry
+            elif arn is not None:
                 for requested in chunk:
                     if requested.startswith("arn:") and _matches_partial_arn(requested, arn):
                         values[requested] = entry
+        errors = response.errors
+        if not errors and values.keys() >= wanted:
+            return ()  # the usual answer: every id has its value
         again: list[str] = []
         request_id = response.metadata.request_id
-        for error in response.errors or ():
+        for error in errors or ():
             secret_id = error.secret_id
             if secret_id is None or secret_id not in wanted or secret_id in values:
                 continue
@@ -488,7 +501,7 @@ class _BulkFetch:
             else:
                 again.append(secret_id)
         # transient per-secret errors, and ids the response left out, are fetched singly
-        again.extend(i for i in chunk if i not in values and i not in self.errors)
+        again += [i for i in chunk if i not in values and i not in self.errors]
         return tuple(dict.fromkeys(again))
 
     async def _one(self, secret_id: str, *, single: bool) -> None:

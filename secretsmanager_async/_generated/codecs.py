@@ -20,9 +20,9 @@ from .._protocol.scalars import (
     blob_from_wire,
     blob_to_wire,
     dict_from_wire,
+    draft_class,
     list_from_wire,
     not_a,
-    slot_setter,
     str_from_wire,
     str_list_from_wire,
     timestamp_from_wire,
@@ -572,10 +572,8 @@ def _encode_validate_resource_policy_request() -> Callable[[Any], dict[str, Any]
 
 def _decode_api_error_type() -> Callable[..., Any]:
     cls = _models.APIErrorType
+    draft = draft_class(cls)
     new = object.__new__
-    set_error_code = slot_setter(cls, "error_code")
-    set_message = slot_setter(cls, "message")
-    set_secret_id = slot_setter(cls, "secret_id")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -589,10 +587,11 @@ def _decode_api_error_type() -> Callable[..., Any]:
         v_secret_id = o.get("SecretId")
         if v_secret_id is not None and type(v_secret_id) is not str:
             not_a("a string", v_secret_id)
-        model = new(cls)
-        set_error_code(model, v_error_code)
-        set_message(model, v_message)
-        set_secret_id(model, v_secret_id)
+        model = new(draft)
+        model.error_code = v_error_code
+        model.message = v_message
+        model.secret_id = v_secret_id
+        model.__class__ = cls
         return model
 
     return decode
@@ -600,11 +599,8 @@ def _decode_api_error_type() -> Callable[..., Any]:
 
 def _decode_associate_cross_account_replica_response() -> Callable[..., Any]:
     cls = _models.AssociateCrossAccountReplicaResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_cross_account_replica_arn = slot_setter(cls, "cross_account_replica_arn")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -618,11 +614,12 @@ def _decode_associate_cross_account_replica_response() -> Callable[..., Any]:
         v_replication_status = o.get("ReplicationStatus")
         if v_replication_status is not None and type(v_replication_status) is not str:
             not_a("a string", v_replication_status)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_cross_account_replica_arn(model, v_cross_account_replica_arn)
-        set_replication_status(model, v_replication_status)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.cross_account_replica_arn = v_cross_account_replica_arn
+        model.replication_status = v_replication_status
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -630,11 +627,8 @@ def _decode_associate_cross_account_replica_response() -> Callable[..., Any]:
 
 def _decode_batch_get_secret_value_response() -> Callable[..., Any]:
     cls = _models.BatchGetSecretValueResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_errors = slot_setter(cls, "errors")
-    set_next_token = slot_setter(cls, "next_token")
-    set_secret_values = slot_setter(cls, "secret_values")
-    set_metadata = slot_setter(cls, "metadata")
     d_api_error_type = decoder("APIErrorType")
     d_secret_value_entry = decoder("SecretValueEntry")
 
@@ -650,11 +644,12 @@ def _decode_batch_get_secret_value_response() -> Callable[..., Any]:
         v_secret_values = o.get("SecretValues")
         if v_secret_values is not None:
             v_secret_values = list_from_wire(v_secret_values, d_secret_value_entry)
-        model = new(cls)
-        set_errors(model, v_errors)
-        set_next_token(model, v_next_token)
-        set_secret_values(model, v_secret_values)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.errors = v_errors
+        model.next_token = v_next_token
+        model.secret_values = v_secret_values
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -662,11 +657,8 @@ def _decode_batch_get_secret_value_response() -> Callable[..., Any]:
 
 def _decode_cancel_rotate_secret_response() -> Callable[..., Any]:
     cls = _models.CancelRotateSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_version_id = slot_setter(cls, "version_id")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -680,11 +672,12 @@ def _decode_cancel_rotate_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_version_id(model, v_version_id)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.version_id = v_version_id
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -692,12 +685,8 @@ def _decode_cancel_rotate_secret_response() -> Callable[..., Any]:
 
 def _decode_create_secret_response() -> Callable[..., Any]:
     cls = _models.CreateSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_version_id = slot_setter(cls, "version_id")
-    set_metadata = slot_setter(cls, "metadata")
     d_replication_status_type = decoder("ReplicationStatusType")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -715,12 +704,13 @@ def _decode_create_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_replication_status(model, v_replication_status)
-        set_version_id(model, v_version_id)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.replication_status = v_replication_status
+        model.version_id = v_version_id
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -728,10 +718,8 @@ def _decode_create_secret_response() -> Callable[..., Any]:
 
 def _decode_cross_account_primary_type() -> Callable[..., Any]:
     cls = _models.CrossAccountPrimaryType
+    draft = draft_class(cls)
     new = object.__new__
-    set_primary_secret_arn = slot_setter(cls, "primary_secret_arn")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_status_message = slot_setter(cls, "status_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -745,10 +733,11 @@ def _decode_cross_account_primary_type() -> Callable[..., Any]:
         v_status_message = o.get("StatusMessage")
         if v_status_message is not None and type(v_status_message) is not str:
             not_a("a string", v_status_message)
-        model = new(cls)
-        set_primary_secret_arn(model, v_primary_secret_arn)
-        set_replication_status(model, v_replication_status)
-        set_status_message(model, v_status_message)
+        model = new(draft)
+        model.primary_secret_arn = v_primary_secret_arn
+        model.replication_status = v_replication_status
+        model.status_message = v_status_message
+        model.__class__ = cls
         return model
 
     return decode
@@ -756,11 +745,8 @@ def _decode_cross_account_primary_type() -> Callable[..., Any]:
 
 def _decode_cross_account_replica_entry() -> Callable[..., Any]:
     cls = _models.CrossAccountReplicaEntry
+    draft = draft_class(cls)
     new = object.__new__
-    set_replica_secret_arn = slot_setter(cls, "replica_secret_arn")
-    set_replication_role_arn = slot_setter(cls, "replication_role_arn")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_status_message = slot_setter(cls, "status_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -777,11 +763,12 @@ def _decode_cross_account_replica_entry() -> Callable[..., Any]:
         v_status_message = o.get("StatusMessage")
         if v_status_message is not None and type(v_status_message) is not str:
             not_a("a string", v_status_message)
-        model = new(cls)
-        set_replica_secret_arn(model, v_replica_secret_arn)
-        set_replication_role_arn(model, v_replication_role_arn)
-        set_replication_status(model, v_replication_status)
-        set_status_message(model, v_status_message)
+        model = new(draft)
+        model.replica_secret_arn = v_replica_secret_arn
+        model.replication_role_arn = v_replication_role_arn
+        model.replication_status = v_replication_status
+        model.status_message = v_status_message
+        model.__class__ = cls
         return model
 
     return decode
@@ -789,11 +776,8 @@ def _decode_cross_account_replica_entry() -> Callable[..., Any]:
 
 def _decode_delete_resource_policy_response() -> Callable[..., Any]:
     cls = _models.DeleteResourcePolicyResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_policy_name = slot_setter(cls, "policy_name")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -807,11 +791,12 @@ def _decode_delete_resource_policy_response() -> Callable[..., Any]:
         v_policy_name = o.get("PolicyName")
         if v_policy_name is not None and type(v_policy_name) is not str:
             not_a("a string", v_policy_name)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_policy_name(model, v_policy_name)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.policy_name = v_policy_name
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -819,11 +804,8 @@ def _decode_delete_resource_policy_response() -> Callable[..., Any]:
 
 def _decode_delete_secret_response() -> Callable[..., Any]:
     cls = _models.DeleteSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_deletion_date = slot_setter(cls, "deletion_date")
-    set_name = slot_setter(cls, "name")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -837,11 +819,12 @@ def _decode_delete_secret_response() -> Callable[..., Any]:
         v_name = o.get("Name")
         if v_name is not None and type(v_name) is not str:
             not_a("a string", v_name)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_deletion_date(model, v_deletion_date)
-        set_name(model, v_name)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.deletion_date = v_deletion_date
+        model.name = v_name
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -849,31 +832,8 @@ def _decode_delete_secret_response() -> Callable[..., Any]:
 
 def _decode_describe_secret_response() -> Callable[..., Any]:
     cls = _models.DescribeSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_created_date = slot_setter(cls, "created_date")
-    set_cross_account_primary = slot_setter(cls, "cross_account_primary")
-    set_cross_account_replicas = slot_setter(cls, "cross_account_replicas")
-    set_deleted_date = slot_setter(cls, "deleted_date")
-    set_description = slot_setter(cls, "description")
-    set_external_secret_rotation_metadata = slot_setter(cls, "external_secret_rotation_metadata")
-    set_external_secret_rotation_role_arn = slot_setter(cls, "external_secret_rotation_role_arn")
-    set_kms_key_id = slot_setter(cls, "kms_key_id")
-    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
-    set_last_changed_date = slot_setter(cls, "last_changed_date")
-    set_last_rotated_date = slot_setter(cls, "last_rotated_date")
-    set_name = slot_setter(cls, "name")
-    set_next_rotation_date = slot_setter(cls, "next_rotation_date")
-    set_owning_service = slot_setter(cls, "owning_service")
-    set_primary_region = slot_setter(cls, "primary_region")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_rotation_enabled = slot_setter(cls, "rotation_enabled")
-    set_rotation_lambda_arn = slot_setter(cls, "rotation_lambda_arn")
-    set_rotation_rules = slot_setter(cls, "rotation_rules")
-    set_tags = slot_setter(cls, "tags")
-    set_type = slot_setter(cls, "type")
-    set_version_ids_to_stages = slot_setter(cls, "version_ids_to_stages")
-    set_metadata = slot_setter(cls, "metadata")
     d_cross_account_primary_type = decoder("CrossAccountPrimaryType")
     d_cross_account_replica_entry = decoder("CrossAccountReplicaEntry")
     d_external_secret_rotation_metadata_item = decoder("ExternalSecretRotationMetadataItem")
@@ -962,31 +922,32 @@ def _decode_describe_secret_response() -> Callable[..., Any]:
             v_version_ids_to_stages = dict_from_wire(
                 v_version_ids_to_stages, str_from_wire, str_list_from_wire
             )
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_created_date(model, v_created_date)
-        set_cross_account_primary(model, v_cross_account_primary)
-        set_cross_account_replicas(model, v_cross_account_replicas)
-        set_deleted_date(model, v_deleted_date)
-        set_description(model, v_description)
-        set_external_secret_rotation_metadata(model, v_external_secret_rotation_metadata)
-        set_external_secret_rotation_role_arn(model, v_external_secret_rotation_role_arn)
-        set_kms_key_id(model, v_kms_key_id)
-        set_last_accessed_date(model, v_last_accessed_date)
-        set_last_changed_date(model, v_last_changed_date)
-        set_last_rotated_date(model, v_last_rotated_date)
-        set_name(model, v_name)
-        set_next_rotation_date(model, v_next_rotation_date)
-        set_owning_service(model, v_owning_service)
-        set_primary_region(model, v_primary_region)
-        set_replication_status(model, v_replication_status)
-        set_rotation_enabled(model, v_rotation_enabled)
-        set_rotation_lambda_arn(model, v_rotation_lambda_arn)
-        set_rotation_rules(model, v_rotation_rules)
-        set_tags(model, v_tags)
-        set_type(model, v_type)
-        set_version_ids_to_stages(model, v_version_ids_to_stages)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.created_date = v_created_date
+        model.cross_account_primary = v_cross_account_primary
+        model.cross_account_replicas = v_cross_account_replicas
+        model.deleted_date = v_deleted_date
+        model.description = v_description
+        model.external_secret_rotation_metadata = v_external_secret_rotation_metadata
+        model.external_secret_rotation_role_arn = v_external_secret_rotation_role_arn
+        model.kms_key_id = v_kms_key_id
+        model.last_accessed_date = v_last_accessed_date
+        model.last_changed_date = v_last_changed_date
+        model.last_rotated_date = v_last_rotated_date
+        model.name = v_name
+        model.next_rotation_date = v_next_rotation_date
+        model.owning_service = v_owning_service
+        model.primary_region = v_primary_region
+        model.replication_status = v_replication_status
+        model.rotation_enabled = v_rotation_enabled
+        model.rotation_lambda_arn = v_rotation_lambda_arn
+        model.rotation_rules = v_rotation_rules
+        model.tags = v_tags
+        model.type = v_type
+        model.version_ids_to_stages = v_version_ids_to_stages
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -994,10 +955,8 @@ def _decode_describe_secret_response() -> Callable[..., Any]:
 
 def _decode_disassociate_cross_account_replica_response() -> Callable[..., Any]:
     cls = _models.DisassociateCrossAccountReplicaResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_cross_account_replica_arn = slot_setter(cls, "cross_account_replica_arn")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1008,10 +967,11 @@ def _decode_disassociate_cross_account_replica_response() -> Callable[..., Any]:
         v_cross_account_replica_arn = o.get("CrossAccountReplicaARN")
         if v_cross_account_replica_arn is not None and type(v_cross_account_replica_arn) is not str:
             not_a("a string", v_cross_account_replica_arn)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_cross_account_replica_arn(model, v_cross_account_replica_arn)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.cross_account_replica_arn = v_cross_account_replica_arn
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1019,9 +979,8 @@ def _decode_disassociate_cross_account_replica_response() -> Callable[..., Any]:
 
 def _decode_external_secret_rotation_metadata_item() -> Callable[..., Any]:
     cls = _models.ExternalSecretRotationMetadataItem
+    draft = draft_class(cls)
     new = object.__new__
-    set_key = slot_setter(cls, "key")
-    set_value = slot_setter(cls, "value")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1032,9 +991,10 @@ def _decode_external_secret_rotation_metadata_item() -> Callable[..., Any]:
         v_value = o.get("Value")
         if v_value is not None and type(v_value) is not str:
             not_a("a string", v_value)
-        model = new(cls)
-        set_key(model, v_key)
-        set_value(model, v_value)
+        model = new(draft)
+        model.key = v_key
+        model.value = v_value
+        model.__class__ = cls
         return model
 
     return decode
@@ -1042,9 +1002,8 @@ def _decode_external_secret_rotation_metadata_item() -> Callable[..., Any]:
 
 def _decode_get_random_password_response() -> Callable[..., Any]:
     cls = _models.GetRandomPasswordResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_random_password = slot_setter(cls, "random_password")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1052,9 +1011,10 @@ def _decode_get_random_password_response() -> Callable[..., Any]:
         v_random_password = o.get("RandomPassword")
         if v_random_password is not None and type(v_random_password) is not str:
             not_a("a string", v_random_password)
-        model = new(cls)
-        set_random_password(model, v_random_password)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.random_password = v_random_password
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1062,12 +1022,8 @@ def _decode_get_random_password_response() -> Callable[..., Any]:
 
 def _decode_get_resource_policy_response() -> Callable[..., Any]:
     cls = _models.GetResourcePolicyResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_policy_name = slot_setter(cls, "policy_name")
-    set_resource_policy = slot_setter(cls, "resource_policy")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1084,12 +1040,13 @@ def _decode_get_resource_policy_response() -> Callable[..., Any]:
         v_resource_policy = o.get("ResourcePolicy")
         if v_resource_policy is not None and type(v_resource_policy) is not str:
             not_a("a string", v_resource_policy)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_policy_name(model, v_policy_name)
-        set_resource_policy(model, v_resource_policy)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.policy_name = v_policy_name
+        model.resource_policy = v_resource_policy
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1097,15 +1054,8 @@ def _decode_get_resource_policy_response() -> Callable[..., Any]:
 
 def _decode_get_secret_value_response() -> Callable[..., Any]:
     cls = _models.GetSecretValueResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_created_date = slot_setter(cls, "created_date")
-    set_name = slot_setter(cls, "name")
-    set_secret_binary = slot_setter(cls, "secret_binary")
-    set_secret_string = slot_setter(cls, "secret_string")
-    set_version_id = slot_setter(cls, "version_id")
-    set_version_stages = slot_setter(cls, "version_stages")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1131,15 +1081,16 @@ def _decode_get_secret_value_response() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_created_date(model, v_created_date)
-        set_name(model, v_name)
-        set_secret_binary(model, v_secret_binary)
-        set_secret_string(model, v_secret_string)
-        set_version_id(model, v_version_id)
-        set_version_stages(model, v_version_stages)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.created_date = v_created_date
+        model.name = v_name
+        model.secret_binary = v_secret_binary
+        model.secret_string = v_secret_string
+        model.version_id = v_version_id
+        model.version_stages = v_version_stages
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1147,10 +1098,8 @@ def _decode_get_secret_value_response() -> Callable[..., Any]:
 
 def _decode_list_resource_policies_response() -> Callable[..., Any]:
     cls = _models.ListResourcePoliciesResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_next_token = slot_setter(cls, "next_token")
-    set_resource_policies = slot_setter(cls, "resource_policies")
-    set_metadata = slot_setter(cls, "metadata")
     d_resource_policy_summary = decoder("ResourcePolicySummary")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1162,10 +1111,11 @@ def _decode_list_resource_policies_response() -> Callable[..., Any]:
         v_resource_policies = o.get("ResourcePolicies")
         if v_resource_policies is not None:
             v_resource_policies = list_from_wire(v_resource_policies, d_resource_policy_summary)
-        model = new(cls)
-        set_next_token(model, v_next_token)
-        set_resource_policies(model, v_resource_policies)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.next_token = v_next_token
+        model.resource_policies = v_resource_policies
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1173,12 +1123,8 @@ def _decode_list_resource_policies_response() -> Callable[..., Any]:
 
 def _decode_list_secret_version_ids_response() -> Callable[..., Any]:
     cls = _models.ListSecretVersionIdsResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_next_token = slot_setter(cls, "next_token")
-    set_versions = slot_setter(cls, "versions")
-    set_metadata = slot_setter(cls, "metadata")
     d_secret_versions_list_entry = decoder("SecretVersionsListEntry")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1196,12 +1142,13 @@ def _decode_list_secret_version_ids_response() -> Callable[..., Any]:
         v_versions = o.get("Versions")
         if v_versions is not None:
             v_versions = list_from_wire(v_versions, d_secret_versions_list_entry)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_next_token(model, v_next_token)
-        set_versions(model, v_versions)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.next_token = v_next_token
+        model.versions = v_versions
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1209,10 +1156,8 @@ def _decode_list_secret_version_ids_response() -> Callable[..., Any]:
 
 def _decode_list_secrets_response() -> Callable[..., Any]:
     cls = _models.ListSecretsResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_next_token = slot_setter(cls, "next_token")
-    set_secret_list = slot_setter(cls, "secret_list")
-    set_metadata = slot_setter(cls, "metadata")
     d_secret_list_entry = decoder("SecretListEntry")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1224,10 +1169,11 @@ def _decode_list_secrets_response() -> Callable[..., Any]:
         v_secret_list = o.get("SecretList")
         if v_secret_list is not None:
             v_secret_list = list_from_wire(v_secret_list, d_secret_list_entry)
-        model = new(cls)
-        set_next_token(model, v_next_token)
-        set_secret_list(model, v_secret_list)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.next_token = v_next_token
+        model.secret_list = v_secret_list
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1235,11 +1181,8 @@ def _decode_list_secrets_response() -> Callable[..., Any]:
 
 def _decode_put_resource_policy_response() -> Callable[..., Any]:
     cls = _models.PutResourcePolicyResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_policy_name = slot_setter(cls, "policy_name")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1253,11 +1196,12 @@ def _decode_put_resource_policy_response() -> Callable[..., Any]:
         v_policy_name = o.get("PolicyName")
         if v_policy_name is not None and type(v_policy_name) is not str:
             not_a("a string", v_policy_name)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_policy_name(model, v_policy_name)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.policy_name = v_policy_name
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1265,12 +1209,8 @@ def _decode_put_resource_policy_response() -> Callable[..., Any]:
 
 def _decode_put_secret_value_response() -> Callable[..., Any]:
     cls = _models.PutSecretValueResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_version_id = slot_setter(cls, "version_id")
-    set_version_stages = slot_setter(cls, "version_stages")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1287,12 +1227,13 @@ def _decode_put_secret_value_response() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_version_id(model, v_version_id)
-        set_version_stages(model, v_version_stages)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.version_id = v_version_id
+        model.version_stages = v_version_stages
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1300,10 +1241,8 @@ def _decode_put_secret_value_response() -> Callable[..., Any]:
 
 def _decode_remove_regions_from_replication_response() -> Callable[..., Any]:
     cls = _models.RemoveRegionsFromReplicationResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_metadata = slot_setter(cls, "metadata")
     d_replication_status_type = decoder("ReplicationStatusType")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1315,10 +1254,11 @@ def _decode_remove_regions_from_replication_response() -> Callable[..., Any]:
         v_replication_status = o.get("ReplicationStatus")
         if v_replication_status is not None:
             v_replication_status = list_from_wire(v_replication_status, d_replication_status_type)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_replication_status(model, v_replication_status)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.replication_status = v_replication_status
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1326,10 +1266,8 @@ def _decode_remove_regions_from_replication_response() -> Callable[..., Any]:
 
 def _decode_replicate_secret_to_regions_response() -> Callable[..., Any]:
     cls = _models.ReplicateSecretToRegionsResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_replication_status = slot_setter(cls, "replication_status")
-    set_metadata = slot_setter(cls, "metadata")
     d_replication_status_type = decoder("ReplicationStatusType")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1341,10 +1279,11 @@ def _decode_replicate_secret_to_regions_response() -> Callable[..., Any]:
         v_replication_status = o.get("ReplicationStatus")
         if v_replication_status is not None:
             v_replication_status = list_from_wire(v_replication_status, d_replication_status_type)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_replication_status(model, v_replication_status)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.replication_status = v_replication_status
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1352,12 +1291,8 @@ def _decode_replicate_secret_to_regions_response() -> Callable[..., Any]:
 
 def _decode_replication_status_type() -> Callable[..., Any]:
     cls = _models.ReplicationStatusType
+    draft = draft_class(cls)
     new = object.__new__
-    set_kms_key_id = slot_setter(cls, "kms_key_id")
-    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
-    set_region = slot_setter(cls, "region")
-    set_status = slot_setter(cls, "status")
-    set_status_message = slot_setter(cls, "status_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1377,12 +1312,13 @@ def _decode_replication_status_type() -> Callable[..., Any]:
         v_status_message = o.get("StatusMessage")
         if v_status_message is not None and type(v_status_message) is not str:
             not_a("a string", v_status_message)
-        model = new(cls)
-        set_kms_key_id(model, v_kms_key_id)
-        set_last_accessed_date(model, v_last_accessed_date)
-        set_region(model, v_region)
-        set_status(model, v_status)
-        set_status_message(model, v_status_message)
+        model = new(draft)
+        model.kms_key_id = v_kms_key_id
+        model.last_accessed_date = v_last_accessed_date
+        model.region = v_region
+        model.status = v_status
+        model.status_message = v_status_message
+        model.__class__ = cls
         return model
 
     return decode
@@ -1390,8 +1326,8 @@ def _decode_replication_status_type() -> Callable[..., Any]:
 
 def _decode_resource_policy_summary() -> Callable[..., Any]:
     cls = _models.ResourcePolicySummary
+    draft = draft_class(cls)
     new = object.__new__
-    set_policy_name = slot_setter(cls, "policy_name")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1399,8 +1335,9 @@ def _decode_resource_policy_summary() -> Callable[..., Any]:
         v_policy_name = o.get("PolicyName")
         if v_policy_name is not None and type(v_policy_name) is not str:
             not_a("a string", v_policy_name)
-        model = new(cls)
-        set_policy_name(model, v_policy_name)
+        model = new(draft)
+        model.policy_name = v_policy_name
+        model.__class__ = cls
         return model
 
     return decode
@@ -1408,10 +1345,8 @@ def _decode_resource_policy_summary() -> Callable[..., Any]:
 
 def _decode_restore_secret_response() -> Callable[..., Any]:
     cls = _models.RestoreSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1422,10 +1357,11 @@ def _decode_restore_secret_response() -> Callable[..., Any]:
         v_name = o.get("Name")
         if v_name is not None and type(v_name) is not str:
             not_a("a string", v_name)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1433,11 +1369,8 @@ def _decode_restore_secret_response() -> Callable[..., Any]:
 
 def _decode_rotate_secret_response() -> Callable[..., Any]:
     cls = _models.RotateSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_version_id = slot_setter(cls, "version_id")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1451,11 +1384,12 @@ def _decode_rotate_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_version_id(model, v_version_id)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.version_id = v_version_id
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1463,10 +1397,8 @@ def _decode_rotate_secret_response() -> Callable[..., Any]:
 
 def _decode_rotation_rules_type() -> Callable[..., Any]:
     cls = _models.RotationRulesType
+    draft = draft_class(cls)
     new = object.__new__
-    set_automatically_after_days = slot_setter(cls, "automatically_after_days")
-    set_duration = slot_setter(cls, "duration")
-    set_schedule_expression = slot_setter(cls, "schedule_expression")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1480,10 +1412,11 @@ def _decode_rotation_rules_type() -> Callable[..., Any]:
         v_schedule_expression = o.get("ScheduleExpression")
         if v_schedule_expression is not None and type(v_schedule_expression) is not str:
             not_a("a string", v_schedule_expression)
-        model = new(cls)
-        set_automatically_after_days(model, v_automatically_after_days)
-        set_duration(model, v_duration)
-        set_schedule_expression(model, v_schedule_expression)
+        model = new(draft)
+        model.automatically_after_days = v_automatically_after_days
+        model.duration = v_duration
+        model.schedule_expression = v_schedule_expression
+        model.__class__ = cls
         return model
 
     return decode
@@ -1491,27 +1424,8 @@ def _decode_rotation_rules_type() -> Callable[..., Any]:
 
 def _decode_secret_list_entry() -> Callable[..., Any]:
     cls = _models.SecretListEntry
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_created_date = slot_setter(cls, "created_date")
-    set_deleted_date = slot_setter(cls, "deleted_date")
-    set_description = slot_setter(cls, "description")
-    set_external_secret_rotation_metadata = slot_setter(cls, "external_secret_rotation_metadata")
-    set_external_secret_rotation_role_arn = slot_setter(cls, "external_secret_rotation_role_arn")
-    set_kms_key_id = slot_setter(cls, "kms_key_id")
-    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
-    set_last_changed_date = slot_setter(cls, "last_changed_date")
-    set_last_rotated_date = slot_setter(cls, "last_rotated_date")
-    set_name = slot_setter(cls, "name")
-    set_next_rotation_date = slot_setter(cls, "next_rotation_date")
-    set_owning_service = slot_setter(cls, "owning_service")
-    set_primary_region = slot_setter(cls, "primary_region")
-    set_rotation_enabled = slot_setter(cls, "rotation_enabled")
-    set_rotation_lambda_arn = slot_setter(cls, "rotation_lambda_arn")
-    set_rotation_rules = slot_setter(cls, "rotation_rules")
-    set_secret_versions_to_stages = slot_setter(cls, "secret_versions_to_stages")
-    set_tags = slot_setter(cls, "tags")
-    set_type = slot_setter(cls, "type")
     d_external_secret_rotation_metadata_item = decoder("ExternalSecretRotationMetadataItem")
     d_rotation_rules_type = decoder("RotationRulesType")
     d_tag = decoder("Tag")
@@ -1586,27 +1500,28 @@ def _decode_secret_list_entry() -> Callable[..., Any]:
         v_type = o.get("Type")
         if v_type is not None and type(v_type) is not str:
             not_a("a string", v_type)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_created_date(model, v_created_date)
-        set_deleted_date(model, v_deleted_date)
-        set_description(model, v_description)
-        set_external_secret_rotation_metadata(model, v_external_secret_rotation_metadata)
-        set_external_secret_rotation_role_arn(model, v_external_secret_rotation_role_arn)
-        set_kms_key_id(model, v_kms_key_id)
-        set_last_accessed_date(model, v_last_accessed_date)
-        set_last_changed_date(model, v_last_changed_date)
-        set_last_rotated_date(model, v_last_rotated_date)
-        set_name(model, v_name)
-        set_next_rotation_date(model, v_next_rotation_date)
-        set_owning_service(model, v_owning_service)
-        set_primary_region(model, v_primary_region)
-        set_rotation_enabled(model, v_rotation_enabled)
-        set_rotation_lambda_arn(model, v_rotation_lambda_arn)
-        set_rotation_rules(model, v_rotation_rules)
-        set_secret_versions_to_stages(model, v_secret_versions_to_stages)
-        set_tags(model, v_tags)
-        set_type(model, v_type)
+        model = new(draft)
+        model.arn = v_arn
+        model.created_date = v_created_date
+        model.deleted_date = v_deleted_date
+        model.description = v_description
+        model.external_secret_rotation_metadata = v_external_secret_rotation_metadata
+        model.external_secret_rotation_role_arn = v_external_secret_rotation_role_arn
+        model.kms_key_id = v_kms_key_id
+        model.last_accessed_date = v_last_accessed_date
+        model.last_changed_date = v_last_changed_date
+        model.last_rotated_date = v_last_rotated_date
+        model.name = v_name
+        model.next_rotation_date = v_next_rotation_date
+        model.owning_service = v_owning_service
+        model.primary_region = v_primary_region
+        model.rotation_enabled = v_rotation_enabled
+        model.rotation_lambda_arn = v_rotation_lambda_arn
+        model.rotation_rules = v_rotation_rules
+        model.secret_versions_to_stages = v_secret_versions_to_stages
+        model.tags = v_tags
+        model.type = v_type
+        model.__class__ = cls
         return model
 
     return decode
@@ -1614,14 +1529,8 @@ def _decode_secret_list_entry() -> Callable[..., Any]:
 
 def _decode_secret_value_entry() -> Callable[..., Any]:
     cls = _models.SecretValueEntry
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_created_date = slot_setter(cls, "created_date")
-    set_name = slot_setter(cls, "name")
-    set_secret_binary = slot_setter(cls, "secret_binary")
-    set_secret_string = slot_setter(cls, "secret_string")
-    set_version_id = slot_setter(cls, "version_id")
-    set_version_stages = slot_setter(cls, "version_stages")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1647,14 +1556,15 @@ def _decode_secret_value_entry() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_created_date(model, v_created_date)
-        set_name(model, v_name)
-        set_secret_binary(model, v_secret_binary)
-        set_secret_string(model, v_secret_string)
-        set_version_id(model, v_version_id)
-        set_version_stages(model, v_version_stages)
+        model = new(draft)
+        model.arn = v_arn
+        model.created_date = v_created_date
+        model.name = v_name
+        model.secret_binary = v_secret_binary
+        model.secret_string = v_secret_string
+        model.version_id = v_version_id
+        model.version_stages = v_version_stages
+        model.__class__ = cls
         return model
 
     return decode
@@ -1662,12 +1572,8 @@ def _decode_secret_value_entry() -> Callable[..., Any]:
 
 def _decode_secret_versions_list_entry() -> Callable[..., Any]:
     cls = _models.SecretVersionsListEntry
+    draft = draft_class(cls)
     new = object.__new__
-    set_created_date = slot_setter(cls, "created_date")
-    set_kms_key_ids = slot_setter(cls, "kms_key_ids")
-    set_last_accessed_date = slot_setter(cls, "last_accessed_date")
-    set_version_id = slot_setter(cls, "version_id")
-    set_version_stages = slot_setter(cls, "version_stages")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1687,12 +1593,13 @@ def _decode_secret_versions_list_entry() -> Callable[..., Any]:
         v_version_stages = o.get("VersionStages")
         if v_version_stages is not None:
             str_list_from_wire(v_version_stages)
-        model = new(cls)
-        set_created_date(model, v_created_date)
-        set_kms_key_ids(model, v_kms_key_ids)
-        set_last_accessed_date(model, v_last_accessed_date)
-        set_version_id(model, v_version_id)
-        set_version_stages(model, v_version_stages)
+        model = new(draft)
+        model.created_date = v_created_date
+        model.kms_key_ids = v_kms_key_ids
+        model.last_accessed_date = v_last_accessed_date
+        model.version_id = v_version_id
+        model.version_stages = v_version_stages
+        model.__class__ = cls
         return model
 
     return decode
@@ -1700,9 +1607,8 @@ def _decode_secret_versions_list_entry() -> Callable[..., Any]:
 
 def _decode_stop_replication_to_replica_response() -> Callable[..., Any]:
     cls = _models.StopReplicationToReplicaResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1710,9 +1616,10 @@ def _decode_stop_replication_to_replica_response() -> Callable[..., Any]:
         v_arn = o.get("ARN")
         if v_arn is not None and type(v_arn) is not str:
             not_a("a string", v_arn)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1720,9 +1627,8 @@ def _decode_stop_replication_to_replica_response() -> Callable[..., Any]:
 
 def _decode_tag() -> Callable[..., Any]:
     cls = _models.Tag
+    draft = draft_class(cls)
     new = object.__new__
-    set_key = slot_setter(cls, "key")
-    set_value = slot_setter(cls, "value")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1733,9 +1639,10 @@ def _decode_tag() -> Callable[..., Any]:
         v_value = o.get("Value")
         if v_value is not None and type(v_value) is not str:
             not_a("a string", v_value)
-        model = new(cls)
-        set_key(model, v_key)
-        set_value(model, v_value)
+        model = new(draft)
+        model.key = v_key
+        model.value = v_value
+        model.__class__ = cls
         return model
 
     return decode
@@ -1743,11 +1650,8 @@ def _decode_tag() -> Callable[..., Any]:
 
 def _decode_update_secret_response() -> Callable[..., Any]:
     cls = _models.UpdateSecretResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_version_id = slot_setter(cls, "version_id")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1761,11 +1665,12 @@ def _decode_update_secret_response() -> Callable[..., Any]:
         v_version_id = o.get("VersionId")
         if v_version_id is not None and type(v_version_id) is not str:
             not_a("a string", v_version_id)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_version_id(model, v_version_id)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.version_id = v_version_id
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1773,10 +1678,8 @@ def _decode_update_secret_response() -> Callable[..., Any]:
 
 def _decode_update_secret_version_stage_response() -> Callable[..., Any]:
     cls = _models.UpdateSecretVersionStageResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_arn = slot_setter(cls, "arn")
-    set_name = slot_setter(cls, "name")
-    set_metadata = slot_setter(cls, "metadata")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
         if type(o) is not dict:
@@ -1787,10 +1690,11 @@ def _decode_update_secret_version_stage_response() -> Callable[..., Any]:
         v_name = o.get("Name")
         if v_name is not None and type(v_name) is not str:
             not_a("a string", v_name)
-        model = new(cls)
-        set_arn(model, v_arn)
-        set_name(model, v_name)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.arn = v_arn
+        model.name = v_name
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1798,10 +1702,8 @@ def _decode_update_secret_version_stage_response() -> Callable[..., Any]:
 
 def _decode_validate_resource_policy_response() -> Callable[..., Any]:
     cls = _models.ValidateResourcePolicyResponse
+    draft = draft_class(cls)
     new = object.__new__
-    set_policy_validation_passed = slot_setter(cls, "policy_validation_passed")
-    set_validation_errors = slot_setter(cls, "validation_errors")
-    set_metadata = slot_setter(cls, "metadata")
     d_validation_errors_entry = decoder("ValidationErrorsEntry")
 
     def decode(o: Any, metadata: ResponseMetadata) -> Any:
@@ -1813,10 +1715,11 @@ def _decode_validate_resource_policy_response() -> Callable[..., Any]:
         v_validation_errors = o.get("ValidationErrors")
         if v_validation_errors is not None:
             v_validation_errors = list_from_wire(v_validation_errors, d_validation_errors_entry)
-        model = new(cls)
-        set_policy_validation_passed(model, v_policy_validation_passed)
-        set_validation_errors(model, v_validation_errors)
-        set_metadata(model, metadata)
+        model = new(draft)
+        model.policy_validation_passed = v_policy_validation_passed
+        model.validation_errors = v_validation_errors
+        model.metadata = metadata
+        model.__class__ = cls
         return model
 
     return decode
@@ -1824,9 +1727,8 @@ def _decode_validate_resource_policy_response() -> Callable[..., Any]:
 
 def _decode_validation_errors_entry() -> Callable[..., Any]:
     cls = _models.ValidationErrorsEntry
+    draft = draft_class(cls)
     new = object.__new__
-    set_check_name = slot_setter(cls, "check_name")
-    set_error_message = slot_setter(cls, "error_message")
 
     def decode(o: Any) -> Any:
         if type(o) is not dict:
@@ -1837,9 +1739,10 @@ def _decode_validation_errors_entry() -> Callable[..., Any]:
         v_error_message = o.get("ErrorMessage")
         if v_error_message is not None and type(v_error_message) is not str:
             not_a("a string", v_error_message)
-        model = new(cls)
-        set_check_name(model, v_check_name)
-        set_error_message(model, v_error_message)
+        model = new(draft)
+        model.check_name = v_check_name
+        model.error_message = v_error_message
+        model.__class__ = cls
         return model
 
     return decode

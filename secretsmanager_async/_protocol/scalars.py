@@ -19,11 +19,11 @@ __all__ = [
     "blob_to_wire",
     "bool_from_wire",
     "dict_from_wire",
+    "draft_class",
     "int_from_wire",
     "json_type",
     "list_from_wire",
     "not_a",
-    "slot_setter",
     "str_from_wire",
     "str_list_from_wire",
     "timestamp_from_wire",
@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 _UTC = timezone.utc
+# bound once: looking a classmethod up on the class makes a new bound method every time
+_fromtimestamp = datetime.fromtimestamp
 
 
 class WireTypeError(TypeError):
@@ -105,7 +107,7 @@ def timestamp_from_wire(value: Any) -> datetime:
     kind = type(value)
     if kind is float or kind is int:
         try:
-            return datetime.fromtimestamp(value, _UTC)
+            return _fromtimestamp(value, _UTC)
         except (OverflowError, OSError, ValueError):
             raise WireValueError("timestamp out of range") from None
     if kind is str:
@@ -149,14 +151,25 @@ def dict_from_wire(value: Any, key: Callable[[Any], Any], item: Callable[[Any], 
     return {key(k): item(v) for k, v in value.items()}
 
 
-def slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
-    """The setter of ``cls``'s slot ``name``, for decoders that build a model directly.
+def draft_class(cls: type) -> type[Any]:
+    """A mutable twin of the frozen model ``cls``, for decoders that build a model directly.
 
-    A decoded model is made with ``object.__new__`` and these setters rather than through its
-    ``__init__``: a frozen attrs ``__init__`` sets each field through ``object.__setattr__``
-    and costs about twice as much, which shows when a response holds thousands of entries.
-    The result is the same object: the models have no validators, converters or post-init
-    hooks that this would skip (``tests/unit/test_codecs.py`` holds the decoders to that).
+    A decoder makes a draft with ``object.__new__``, stores each field as a plain attribute,
+    then assigns ``cls`` to the draft's ``__class__``: the twin adds no slot and no ``__dict__``,
+    so its layout is ``cls``'s own and the object becomes exactly a ``cls`` instance. A frozen
+    attrs ``__init__`` sets each field through ``object.__setattr__``, and calling a slot's
+    ``__set__`` costs nearly as much; a plain store to a slot is a few instructions, which
+    shows when a response holds thousands of entries. The result is the same object: the
+    models have no validators, converters or post-init hooks that this would skip
+    (``tests/unit/test_codecs.py`` holds the decoders to that).
     """
-    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
-    return setter
+    # Both hooks are object's own: with either one inherited from the frozen class, every
+    # store would go through a Python-level __setattr__.
+    namespace = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__module__": cls.__module__,
+        "__qualname__": f"{cls.__qualname__}.draft",
+    }
+    return type(cls.__name__, (cls,), namespace)
