@@ -60,6 +60,11 @@ class Client:
             # like the other clients here, all chunks in flight at once (the library's
             # default bound of 10 is there to respect the service's request quota)
             result = await bulk(ids, max_concurrency=len(ids) // 20 + 1)
+            values = getattr(result, "values", None)
+            if isinstance(values, dict):
+                # BulkResult, read as its guide reads it: fail on any id's error, else its values
+                result.raise_for_errors()
+                return {key: str(entry.secret_string) for key, entry in values.items()}
             keys = list(result)
             if keys and isinstance(keys[0], str):
                 # mapping-like (BulkResult): iterates the requested ids; [] raises an id's error

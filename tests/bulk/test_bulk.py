@@ -35,6 +35,7 @@ async def test_mixed_ids_keep_order_and_dedupe(
         "missing/one",
         full_arn,
         partial_arn,
+        names[1],  # the same secret as full_arn, in the same chunk: one entry settles both
         names[0],
         *names[10:60],
         "missing/two",
@@ -43,7 +44,7 @@ async def test_mixed_ids_keep_order_and_dedupe(
     result = await client.get_secret_values(requested)
     expected_ids = list(dict.fromkeys(requested))
     assert tuple(result) == result.ids == tuple(expected_ids)
-    assert len(result) == 55  # 53 existing, 2 missing
+    assert len(result) == 56  # 54 existing, 2 missing
     assert list(result.errors) == ["missing/one", "missing/two"]
     for missing in ("missing/one", "missing/two"):
         error = result.errors[missing]
@@ -54,10 +55,11 @@ async def test_mixed_ids_keep_order_and_dedupe(
             result[missing]
     assert list(result.values) == [i for i in expected_ids if not i.startswith("missing/")]
     assert result[full_arn].name == names[1]
+    assert result[names[1]] is result[full_arn]
     assert result[partial_arn].name == names[2]
     for name in [names[0], *names[10:60]]:
         assert result[name].secret_string == f"value-of-{name}"
-    assert counting.counts["BatchGetSecretValue"] == math.ceil(55 / 20)
+    assert counting.counts["BatchGetSecretValue"] == math.ceil(56 / 20)
     assert counting.counts["GetSecretValue"] == 0
     assert not result.ok
     with pytest.raises(ResourceNotFoundException):

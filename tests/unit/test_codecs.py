@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from secretsmanager_async._generated import codecs, models
 from secretsmanager_async._generated.operations import OPERATIONS
 from secretsmanager_async._protocol import WIRE, EmptyResponse, ResponseMetadata, converter
+from secretsmanager_async._protocol.scalars import draft_class
 from secretsmanager_async._protocol.wire import METADATA_KEY
 from tests.unit.test_converters import _instances
 
@@ -48,6 +49,23 @@ def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
         return "ok", fn(*args)
     except Exception as exc:  # the kind of failure, not its text
         return "error", type(exc).__mro__[-3].__name__ if isinstance(exc, Exception) else None
+
+
+def test_a_draft_becomes_exactly_its_frozen_model() -> None:
+    """Decoders store fields on a mutable twin of the model, then make it the model itself."""
+    cls = models.SecretValueEntry
+    draft = draft_class(cls)
+    assert issubclass(draft, cls) and draft is not cls
+    built: Any = object.__new__(draft)
+    fields = {f.name: f"v-{f.name}" for f in attrs.fields(cls)}
+    for name, value in fields.items():
+        setattr(built, name, value)  # plain stores: the draft is not frozen
+    built.__class__ = cls
+    assert type(built) is cls
+    assert built == cls(**fields)
+    assert not hasattr(built, "__dict__")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.name = "changed"
 
 
 def test_every_operation_has_generated_codecs() -> None:
