@@ -36,8 +36,8 @@ from ._protocol import (
     HttpResponse,
     Operation,
     Request,
-    ResponseMetadata,
 )
+from ._protocol.wire import response_metadata
 from ._transport.base import Transport
 from ._version import __version__
 from .exceptions import (
@@ -521,12 +521,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 inflight.discard(task)
                 if self._idle is not None and not inflight:
                     self._idle.set()
-        headers = response.headers
-        metadata = ResponseMetadata(
-            request_id=headers.get("x-amzn-requestid"),
-            status_code=response.status,
-            attempts=context.attempts,
-            total_retry_delay=context.total_retry_delay,
+        metadata = response_metadata(
+            response.headers.get("x-amzn-requestid"),
+            response.status,
+            context.attempts,
+            context.total_retry_delay,
         )
         return operation.parse(response.body, metadata)
 
