@@ -471,6 +471,7 @@ class _BulkFetch:
     def _settle(self, chunk: list[str], response: BatchGetSecretValueResponse) -> tuple[str, ...]:
         """Record what the response settles; return the ids to fetch singly."""
         values = self.values
+        before = len(values)
         wanted = set(chunk)
         for entry in response.secret_values or ():
             # an entry settles each requested id it answers to: its name, its ARN (both, when
@@ -487,8 +488,10 @@ class _BulkFetch:
                     if requested.startswith("arn:") and _matches_partial_arn(requested, arn):
                         values[requested] = entry
         errors = response.errors
-        if not errors and values.keys() >= wanted:
-            return ()  # the usual answer: every id has its value
+        if not errors and len(values) - before == len(wanted):
+            # the usual answer: only ids of this chunk were added, so as many as it holds
+            # means every one has its value
+            return ()
         again: list[str] = []
         request_id = response.metadata.request_id
         for error in errors or ():
