@@ -22,8 +22,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Mapping
-
-import attrs
+from typing import NamedTuple
 
 from ._files import read_regular_file
 from .exceptions import ConfigurationError
@@ -39,20 +38,47 @@ _TRUE = {"true"}
 _FALSE = {"false"}
 
 
-@attrs.frozen(slots=True)
 class SharedFiles:
-    """The parsed shared files. Profile values are never shown in a repr (they hold keys)."""
+    """The parsed shared files. Profile values are never shown in a repr (they hold keys).
 
-    config_path: str
-    credentials_path: str
-    #: profile name -> keys from the config file
-    config_profiles: Mapping[str, Section] = attrs.field(repr=False)
-    #: profile name -> keys from the credentials file
-    credentials_profiles: Mapping[str, Section] = attrs.field(repr=False)
-    #: services section name -> service key -> settings
-    services: Mapping[str, Mapping[str, Mapping[str, str]]] = attrs.field(repr=False)
-    #: sso-session section name -> keys (IAM Identity Center sign-in settings)
-    sso_sessions: Mapping[str, Section] = attrs.field(repr=False, factory=dict)
+    A plain class, not attrs: the module is imported by every client's first call, and
+    attrs compiles a class's methods when it builds it (milliseconds of a cold start).
+    """
+
+    __slots__ = (
+        "config_path",
+        "config_profiles",
+        "credentials_path",
+        "credentials_profiles",
+        "services",
+        "sso_sessions",
+    )
+
+    def __init__(
+        self,
+        config_path: str,
+        credentials_path: str,
+        config_profiles: Mapping[str, Section],
+        credentials_profiles: Mapping[str, Section],
+        services: Mapping[str, Mapping[str, Mapping[str, str]]],
+        sso_sessions: Mapping[str, Section] | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.credentials_path = credentials_path
+        #: profile name -> keys from the config file
+        self.config_profiles = config_profiles
+        #: profile name -> keys from the credentials file
+        self.credentials_profiles = credentials_profiles
+        #: services section name -> service key -> settings
+        self.services = services
+        #: sso-session section name -> keys (IAM Identity Center sign-in settings)
+        self.sso_sessions: Mapping[str, Section] = {} if sso_sessions is None else sso_sessions
+
+    def __repr__(self) -> str:
+        return (
+            f"SharedFiles(config_path={self.config_path!r}, "
+            f"credentials_path={self.credentials_path!r})"
+        )
 
     def profile_names(self) -> frozenset[str]:
         """Every profile defined in either file."""
@@ -243,11 +269,11 @@ def _parse_nested(block: str, path: str) -> dict[str, str]:
     return nested
 
 
-@attrs.frozen(slots=True)
-class ProfileSettings:
+class ProfileSettings(NamedTuple):
     """Client settings found in one source (a profile, or the environment); None when absent.
 
     The client's configuration merges: argument, then environment, then profile, then default.
+    A named tuple, not attrs, for the reason given on :class:`SharedFiles`.
     """
 
     region: str | None = None
@@ -265,13 +291,8 @@ class ProfileSettings:
 
     def or_else(self, other: ProfileSettings) -> ProfileSettings:
         """These settings, with gaps filled from ``other``."""
-        return ProfileSettings(
-            **{
-                f.name: getattr(self, f.name)
-                if getattr(self, f.name) is not None
-                else getattr(other, f.name)
-                for f in attrs.fields(ProfileSettings)
-            }
+        return ProfileSettings._make(
+            mine if mine is not None else theirs for mine, theirs in zip(self, other, strict=True)
         )
 
 
@@ -424,7 +445,7 @@ def load_settings(profile: str | None, environ: Mapping[str, str] | None = None)
     file_settings = load_profile_settings(profile, environ)
     merged = env_settings.or_else(file_settings)
     if merged.ignore_configured_endpoint_urls:
-        merged = attrs.evolve(merged, endpoint_url=None)
+        merged = merged._replace(endpoint_url=None)
     return merged
 
 
