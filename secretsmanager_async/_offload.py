@@ -8,7 +8,7 @@ the pool. A script or a Lambda cold start has nothing else on its loop for the w
 So the work runs inline when the loop is provably idle: the calling task is its only task, no
 callback is ready, no timer is scheduled and no file descriptor is watched except the loop's
 own wake-up pipe. That is read from attributes of the standard library's selector loops;
-any other loop (uvloop, the Windows proactor) counts as busy and gets the thread.
+any other loop (uvloop, the Windows proactor), and a loop in debug mode, gets the thread.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ T = TypeVar("T")
 def loop_is_idle() -> bool:
     """True when blocking the running loop now delays nothing else scheduled on it."""
     loop = asyncio.get_running_loop()
-    if not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop):
+    # debug mode reports slow callbacks: there the work stays off the loop, as it always was
+    if loop.get_debug() or not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop):
         return False
     # private to asyncio, unchanged since 3.4; missing ones mean "busy"
     ready = getattr(loop, "_ready", None)

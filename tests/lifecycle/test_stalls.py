@@ -137,7 +137,7 @@ async def _idle_with(setup: Callable[[asyncio.AbstractEventLoop], Callable[[], N
 
 
 def test_loop_is_idle_sees_tasks_callbacks_timers_and_descriptors() -> None:
-    """Any other task, ready callback, live timer or watched descriptor makes a loop busy."""
+    """Another task, a ready callback, a live timer, a watched descriptor or debug mode: busy."""
 
     def nothing(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         return lambda: None
@@ -178,6 +178,8 @@ def test_loop_is_idle_sees_tasks_callbacks_timers_and_descriptors() -> None:
         "cancelled_timer": True,
         "reader": False,
     }
+    # debug mode reports slow callbacks: the work keeps to the thread there
+    assert asyncio.run(_idle_with(nothing), debug=True) is False
 
 
 @pytest.fixture
