@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._ids import uuid4
+from .._ids import invocation_id as _invocation_id
+
+if TYPE_CHECKING:
+    from .._deadline import CallDeadline
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
@@ -50,6 +53,7 @@ class CallContext:
 
     __slots__ = (
         "attempts",
+        "deadline",
         "invocation_id",
         "max_attempts",
         "max_throttle_attempts",
@@ -62,7 +66,7 @@ class CallContext:
     def __init__(self, operation: str, invocation_id: str | None = None) -> None:
         self.operation = operation
         #: sent as amz-sdk-invocation-id on every attempt of this call
-        self.invocation_id = invocation_id if invocation_id is not None else uuid4()
+        self.invocation_id = invocation_id if invocation_id is not None else _invocation_id()
         #: attempts made so far, counted by the retry stage
         self.attempts = 0
         #: seconds slept between attempts, added up by the retry stage
@@ -74,6 +78,8 @@ class CallContext:
         self.max_throttle_attempts: int | None = None
         #: per-call state of an observing middleware (``secretsmanager_async.telemetry``)
         self.observer: Any = None
+        #: the call's time limits (a ``_deadline.CallDeadline``), for the transport's attempts
+        self.deadline: CallDeadline | None = None
 
     def __repr__(self) -> str:
         return (
@@ -82,7 +88,13 @@ class CallContext:
         )
 
 
-@attrs.frozen(slots=True)
+# Both types are built on every call and attempt. Their __init__ sets the slots through the
+# slot descriptors (bound below, once the classes exist) rather than attrs' frozen __init__,
+# which goes through object.__setattr__ per field at three times the cost. Still frozen: only
+# these setters can write the slots.
+
+
+@attrs.frozen(slots=True, init=False)
 class HttpRequest:
     """One HTTP request. Stages derive new ones with :meth:`with_url` and :meth:`with_headers`."""
 
@@ -92,6 +104,20 @@ class HttpRequest:
     headers: Mapping[str, str] = attrs.field(repr=_headers_repr)
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
     context: CallContext = attrs.field(eq=False, repr=False)
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        context: CallContext,
+    ) -> None:
+        _set_method(self, method)
+        _set_url(self, url)
+        _set_headers(self, headers)
+        _set_body(self, body)
+        _set_context(self, context)
 
     # The stages derive a new request on every attempt; these build it directly, several
     # times cheaper than attrs.evolve, which introspects the fields on each call.
@@ -104,10 +130,29 @@ class HttpRequest:
         return HttpRequest(self.method, self.url, headers, self.body, self.context)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, init=False)
 class HttpResponse:
     """One HTTP response, fully read. Header names are lower case."""
 
     status: int
     headers: Mapping[str, str]
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        _set_status(self, status)
+        _set_response_headers(self, headers)
+        _set_response_body(self, body)
+
+
+def _setter(cls: type, name: str) -> Any:
+    return cls.__dict__[name].__set__
+
+
+_set_method = _setter(HttpRequest, "method")
+_set_url = _setter(HttpRequest, "url")
+_set_headers = _setter(HttpRequest, "headers")
+_set_body = _setter(HttpRequest, "body")
+_set_context = _setter(HttpRequest, "context")
+_set_status = _setter(HttpResponse, "status")
+_set_response_headers = _setter(HttpResponse, "headers")
+_set_response_body = _setter(HttpResponse, "body")
