@@ -53,6 +53,16 @@ class SharedFiles:
         "services",
         "sso_sessions",
     )
+    config_path: str
+    credentials_path: str
+    #: profile name -> keys from the config file
+    config_profiles: Mapping[str, Section]
+    #: profile name -> keys from the credentials file
+    credentials_profiles: Mapping[str, Section]
+    #: services section name -> service key -> settings
+    services: Mapping[str, Mapping[str, Mapping[str, str]]]
+    #: sso-session section name -> keys (IAM Identity Center sign-in settings)
+    sso_sessions: Mapping[str, Section]
 
     def __init__(
         self,
@@ -63,16 +73,20 @@ class SharedFiles:
         services: Mapping[str, Mapping[str, Mapping[str, str]]],
         sso_sessions: Mapping[str, Section] | None = None,
     ) -> None:
-        self.config_path = config_path
-        self.credentials_path = credentials_path
-        #: profile name -> keys from the config file
-        self.config_profiles = config_profiles
-        #: profile name -> keys from the credentials file
-        self.credentials_profiles = credentials_profiles
-        #: services section name -> service key -> settings
-        self.services = services
-        #: sso-session section name -> keys (IAM Identity Center sign-in settings)
-        self.sso_sessions: Mapping[str, Section] = {} if sso_sessions is None else sso_sessions
+        # frozen, as the cached parse is shared by every reader
+        init = object.__setattr__
+        init(self, "config_path", config_path)
+        init(self, "credentials_path", credentials_path)
+        init(self, "config_profiles", config_profiles)
+        init(self, "credentials_profiles", credentials_profiles)
+        init(self, "services", services)
+        init(self, "sso_sessions", {} if sso_sessions is None else sso_sessions)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SharedFiles is frozen: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"SharedFiles is frozen: cannot delete {name!r}")
 
     def __repr__(self) -> str:
         return (
