@@ -297,6 +297,9 @@ class SecretCache:
         self._callbacks: set[asyncio.Future[None]] = set()
         self._requests: Counter[str] = Counter()
         self._changes = 0
+        #: called with the seconds each refresh of a held value took, ok or not (the
+        #: telemetry add-on's refresh-duration histogram); None: nothing is timed
+        self._refresh_observer: Callable[[float], None] | None = None
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._tasks: set[asyncio.Task[_Version]] = set()
         self._closed = False
@@ -587,6 +590,9 @@ class SecretCache:
         except BaseException:  # cancelled by close()
             entry.task = None
             raise
+        finally:
+            if held is not None and self._refresh_observer is not None:
+                self._refresh_observer(self._clock() - sent)
         entry.task = None
         return self._store(entry, value, sent)
 

@@ -21,7 +21,7 @@ import attrs
 from ._bulk import BulkMixin
 from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
-from ._deadline import DeadlineExpired, within
+from ._deadline import CallDeadline
 from ._endpoints import resolve_endpoint
 from ._middleware.base import Handler, Middleware, MiddlewareStack
 from ._middleware.endpoint import EndpointStage
@@ -161,6 +161,8 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         self._setup_lock: asyncio.Lock | None = None
         self._headers: dict[str, dict[str, str]] = {}
         self._timeout: float | None = None
+        #: the default transport's attempt limit: a call's first timer is armed for it
+        self._attempt_hint: float | None = None
         self._host: str | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -393,6 +395,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 verify_ssl=config.verify_ssl is not False,
                 trust_env=config.trust_env is not False,
             )
+            self._attempt_hint = _resolved(config.attempt_timeout)
         self.middleware.terminal = self._transport.send
         warm = getattr(self._transport, "warm", None)
         if warm is not None:
@@ -468,44 +471,74 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         max_throttle_attempts: int | None = None,
         options: CallOptions | None = None,
     ) -> O:
+        # One coroutine from the operation method to the stack: each extra frame here costs on
+        # every call and on every resumption of a suspended one.
         if not self._ready and self._state in _SHUT:
             raise ClientClosedError("the client is closed; create a new SecretsManagerClient")
-        if self._loop is not asyncio.get_running_loop():
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
             self._bind_loop()
         task = asyncio.current_task()
         inflight = self._inflight
-        if task is None or task in inflight:
-            # a call made from inside a call (a middleware of the user's): the outer one tracks
-            return await self._run(operation, params, max_throttle_attempts, options)
-        # Tracking costs a set add and discard per call; close() needs it to wait for calls
-        # and to tell the cancellations it causes from the caller's own.
-        inflight.add(task)
+        # A call made from inside a call (a middleware of the user's) is tracked by the outer
+        # one. Tracking costs a set add and discard per call; close() needs it to wait for
+        # calls and to tell the cancellations it causes from the caller's own.
+        tracked = task is not None and task not in inflight
+        if tracked:
+            inflight.add(task)  # type: ignore[arg-type]
+        deadline: CallDeadline | None = None
         try:
-            return await self._run(operation, params, max_throttle_attempts, options)
+            if not self._ready:
+                # Bad input fails before any setup or I/O; the imports a first call needs run
+                # off the loop (importing aiohttp blocks for 100+ ms).
+                operation.validate(params, self._check_limits)
+                await _warm_up()
+                await self._prepare()
+            body = operation.serialize(params, limits=self._check_limits)
+            context = CallContext(operation.name)
+            if max_throttle_attempts is not None:
+                context.max_throttle_attempts = max_throttle_attempts
+            if options is None:
+                handler, timeout = self.middleware.handler, self._timeout
+            else:
+                handler, timeout = options.apply(self.middleware, self._timeout, context)
+            if task is not None and (timeout is not None or self._attempt_hint is not None):
+                # one timer for the call and its attempts (see CallDeadline)
+                deadline = context.deadline = CallDeadline(loop, task, timeout, self._attempt_hint)
+            response = await handler(
+                HttpRequest("POST", "", self._headers_for(operation), body, context)
+            )
         except asyncio.CancelledError:
-            if self._state in _SHUT:
-                self._closed_while_in_flight(task)
+            if deadline is not None and deadline.claim("call"):
+                raise self._call_timeout(context, timeout) from None
+            if tracked and self._state in _SHUT:
+                self._closed_while_in_flight(task)  # type: ignore[arg-type]
             raise
         finally:
-            inflight.discard(task)
-            if self._idle is not None and not inflight:
-                self._idle.set()
+            if deadline is not None:
+                deadline.cancel()
+            if tracked:
+                inflight.discard(task)
+                if self._idle is not None and not inflight:
+                    self._idle.set()
+        headers = response.headers
+        metadata = ResponseMetadata(
+            request_id=headers.get("x-amzn-requestid"),
+            status_code=response.status,
+            attempts=context.attempts,
+            total_retry_delay=context.total_retry_delay,
+        )
+        return operation.parse(response.body, metadata)
 
-    async def _run(
-        self,
-        operation: Operation[I, O],
-        params: I,
-        max_throttle_attempts: int | None = None,
-        options: CallOptions | None = None,
-    ) -> O:
-        if not self._ready:
-            # Bad input fails before any setup or I/O; the imports a first call needs run off
-            # the loop (importing aiohttp blocks for 100+ ms).
-            operation.validate(params, self._check_limits)
-            await _warm_up()
-            await self._prepare()
-        body = operation.serialize(params, limits=self._check_limits)
-        return await self._call(operation, body, max_throttle_attempts, options)
+    def _call_timeout(self, context: CallContext, timeout: float | None) -> CallTimeoutError:
+        return CallTimeoutError(
+            f"{context.operation} did not finish within timeout={timeout:g} s "
+            f"({context.attempts} attempt(s) to {self._host})",
+            timeout=timeout,
+            operation=context.operation,
+            host=self._host,
+            attempts=context.attempts,
+        )
 
     def _closed_while_in_flight(self, task: asyncio.Future[Any]) -> None:
         """Turn a cancellation that close() caused into ClientClosedError; keep the caller's."""
@@ -522,50 +555,6 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         raise ClientClosedError(
             "the client was closed while this call was in flight (close() grace period over)"
         ) from None
-
-    async def _call(
-        self,
-        operation: Operation[I, O],
-        body: bytes,
-        max_throttle_attempts: int | None = None,
-        options: CallOptions | None = None,
-    ) -> O:
-        context = CallContext(operation.name)
-        if max_throttle_attempts is not None:
-            context.max_throttle_attempts = max_throttle_attempts
-        request = HttpRequest("POST", "", self._headers_for(operation), body, context)
-        if options is None:
-            handler, timeout = self.middleware.handler, self._timeout
-        else:
-            handler, timeout = options.apply(self.middleware, self._timeout, context)
-        if timeout is None:
-            response = await handler(request)
-        else:
-            response = await self._call_with_timeout(handler, request, timeout)
-        headers = response.headers
-        metadata = ResponseMetadata(
-            request_id=headers.get("x-amzn-requestid"),
-            status_code=response.status,
-            attempts=context.attempts,
-            total_retry_delay=context.total_retry_delay,
-        )
-        return operation.parse(response.body, metadata)
-
-    async def _call_with_timeout(
-        self, handler: Handler, request: HttpRequest, timeout: float
-    ) -> HttpResponse:
-        try:
-            return await within(timeout, handler(request))
-        except DeadlineExpired:
-            context = request.context
-            raise CallTimeoutError(
-                f"{context.operation} did not finish within timeout={timeout:g} s "
-                f"({context.attempts} attempt(s) to {self._host})",
-                timeout=timeout,
-                operation=context.operation,
-                host=self._host,
-                attempts=context.attempts,
-            ) from None
 
     # -- per-call options and the command style --------------------------------------------------
 

@@ -20,11 +20,15 @@ class Middleware(Protocol):
     ``handle`` gets the request and the next handler; it may change the request (returning a
     new one via :func:`attrs.evolve`), call ``next`` any number of times, inspect the response
     or raise. ``name`` identifies the stage for :meth:`MiddlewareStack.insert_before`.
+
+    ``handle`` is usually ``async def``. A stage that only changes the request may instead be
+    a plain method returning ``next(request)`` itself: it then adds no coroutine to the call
+    (the endpoint stage does this).
     """
 
     name: str
 
-    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse: ...
+    def handle(self, request: HttpRequest, next: Handler) -> Awaitable[HttpResponse]: ...
 
 
 class MiddlewareStack:

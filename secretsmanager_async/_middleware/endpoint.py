@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from .._protocol import HttpRequest, HttpResponse
 from .base import Handler
 
@@ -22,7 +24,8 @@ class EndpointStage:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+    def handle(self, request: HttpRequest, next: Handler) -> Awaitable[HttpResponse]:
+        # a plain method: it hands back the next stage's awaitable, adding no coroutine
         if request.url:
-            return await next(request)
-        return await next(request.with_url(self.url))
+            return next(request)
+        return next(request.with_url(self.url))

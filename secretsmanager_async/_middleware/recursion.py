@@ -10,7 +10,7 @@ it is built, so outside Lambda it costs nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from urllib.parse import quote
 
 from .._protocol import HttpRequest, HttpResponse
@@ -49,18 +49,19 @@ class RecursionDetectionStage:
         self._raw = ""
         self._encoded = ""
 
-    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
-        # read per request: the runtime sets a new trace id for every invocation
+    def handle(self, request: HttpRequest, next: Handler) -> Awaitable[HttpResponse]:
+        # a plain method (no coroutine of its own); read per request: the runtime sets a new
+        # trace id for every invocation
         trace_id = self._environ.get("_X_AMZN_TRACE_ID")
         if not trace_id:
-            return await next(request)
+            return next(request)
         headers = request.headers
         for name in headers:
             if name.lower() == "x-amzn-trace-id":
-                return await next(request)
+                return next(request)
         if trace_id != self._raw:
             self._encoded = encode_trace_id(trace_id)
             self._raw = trace_id
         new = dict(headers)
         new[HEADER] = self._encoded
-        return await next(request.with_headers(new))
+        return next(request.with_headers(new))

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._ids import uuid4
+
+if TYPE_CHECKING:
+    from .._deadline import CallDeadline
 
 # Header values kept out of reprs: a session token is a credential, and a fresh Authorization
 # header can be replayed with its request for minutes.
@@ -50,6 +53,7 @@ class CallContext:
 
     __slots__ = (
         "attempts",
+        "deadline",
         "invocation_id",
         "max_attempts",
         "max_throttle_attempts",
@@ -74,6 +78,8 @@ class CallContext:
         self.max_throttle_attempts: int | None = None
         #: per-call state of an observing middleware (``secretsmanager_async.telemetry``)
         self.observer: Any = None
+        #: the call's time limits (a ``_deadline.CallDeadline``), for the transport's attempts
+        self.deadline: CallDeadline | None = None
 
     def __repr__(self) -> str:
         return (

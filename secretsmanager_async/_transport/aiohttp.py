@@ -25,7 +25,7 @@ import aiohttp
 from yarl import URL
 
 from .. import exceptions as exc
-from .._deadline import DeadlineExpired, within
+from .._deadline import CallDeadline
 from .._protocol import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
@@ -120,27 +120,21 @@ class AiohttpTransport:
         return target
 
     async def send(self, request: HttpRequest) -> HttpResponse:
-        deadline = self._attempt_timeout
-        if deadline is None:
-            return await self._send(request)
-        try:
-            return await within(deadline, self._send(request))
-        except DeadlineExpired:
-            context = request.context
-            host = self._target(request.url)[0].host
-            raise exc.AttemptTimeoutError(
-                f"{context.operation}: attempt {context.attempts} to {host} did not complete "
-                f"within attempt_timeout={deadline:g} s",
-                timeout=deadline,
-                operation=context.operation,
-                host=host,
-                attempts=context.attempts,
-            ) from None
-
-    async def _send(self, request: HttpRequest) -> HttpResponse:
+        # One coroutine for the attempt (deadline, request, read): it stays suspended for the
+        # whole round trip, and every frame above aiohttp's costs on each resumption.
+        deadline = request.context.deadline
+        own_deadline = None
+        if deadline is None and self._attempt_timeout is not None:
+            # called outside a client call (tests, code of our own): a timer of its own
+            task = asyncio.current_task()
+            assert task is not None
+            deadline = own_deadline = CallDeadline(asyncio.get_running_loop(), task, None)
+        if deadline is not None:
+            deadline.start_attempt(self._attempt_timeout)
         url, proxy, tls = self._target(request.url)
         session = self._session or self._get_session()
         error: exc.TransportError
+        original: OriginalError | None
         try:
             async with session.request(
                 request.method,
@@ -153,7 +147,17 @@ class AiohttpTransport:
                 auto_decompress=False,
             ) as response:
                 try:
-                    body = await self._read(response, request, url)
+                    length = response.content_length
+                    limit = self._limit
+                    if (
+                        length is not None
+                        and (limit is None or length <= limit)
+                        and "Content-Encoding" not in response.headers
+                    ):
+                        # the common case: aiohttp reads exactly Content-Length bytes
+                        body = await response.read()
+                    else:
+                        body = await self._read(response, request, url)
                 except BaseException:
                     # A body not read to its end leaves the connection mid-message: discard it.
                     response.close()
@@ -162,9 +166,31 @@ class AiohttpTransport:
                 return HttpResponse(response.status, response.headers, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
             error, original = self._map_error(e, request, url), OriginalError.of(e)
+        except asyncio.CancelledError:
+            if deadline is None or not deadline.claim("attempt"):
+                raise
+            error, original = self._attempt_timed_out(request, url), None
+        finally:
+            if deadline is not None:
+                deadline.end_attempt()
+                if own_deadline is not None:
+                    own_deadline.cancel()
         # Raised outside the except block, from a stand-in: aiohttp's errors carry the request
         # (request_info with its signed Authorization and X-Amz-Security-Token headers).
         raise error from original
+
+    def _attempt_timed_out(self, request: HttpRequest, url: URL) -> exc.AttemptTimeoutError:
+        context = request.context
+        timeout = self._attempt_timeout
+        assert timeout is not None
+        return exc.AttemptTimeoutError(
+            f"{context.operation}: attempt {context.attempts} to {url.host} did not complete "
+            f"within attempt_timeout={timeout:g} s",
+            timeout=timeout,
+            operation=context.operation,
+            host=url.host,
+            attempts=context.attempts,
+        )
 
     async def _read(
         self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL
