@@ -32,7 +32,10 @@ SDK measurement costs about a third of a span; a count, a dict update).
 ``instrument(cache)`` reports a :class:`~secretsmanager_async.SecretCache`'s counters as
 observable instruments read from its ``stats`` at each collection (nothing is added to reads):
 ``secretsmanager_async.cache.hits``, ``.misses``, ``.stale_reads``, ``.requests`` (by
-``rpc.method``), ``.errors``, ``.evictions``, ``.changes`` and the ``.size`` gauge.
+``rpc.method``), ``.errors``, ``.evictions``, ``.changes`` and the ``.size`` gauge; and
+records each refresh of a held value (background or on demand, ok or failed) in the
+``secretsmanager_async.cache.refresh.duration`` histogram (s), the one measurement a cache
+makes as it works (refreshes are rare next to reads).
 
 Only ``opentelemetry-api`` is needed; bring an SDK and exporters to see anything. The core
 never imports this module; a client not instrumented pays nothing.
@@ -119,6 +122,7 @@ def uninstrument(target: SecretsManagerClient | SecretCache) -> None:
             if name in names:
                 target.middleware.remove(name)
     elif isinstance(target, SecretCache):
+        target._refresh_observer = None
         for registry in _CACHE_METERS.values():
             registry.caches.pop(target, None)
 
@@ -530,6 +534,12 @@ class _CacheMeter:
             unit="{entry}",
             description="Entries held",
         )
+        #: recorded by each refresh (the cache calls its observer when one ends, ok or not)
+        self.refresh_duration = meter.create_histogram(
+            "secretsmanager_async.cache.refresh.duration",
+            unit="s",
+            description="Time to refresh a held value (version check and read, or the failure)",
+        )
 
     def _reader(self, field: str) -> Any:
         def observe(options: CallbackOptions) -> Iterable[Observation]:
@@ -573,4 +583,7 @@ def _instrument_cache(cache: SecretCache, meter_provider: MeterProvider | None) 
     if registry is None or registry.meter is not meter:
         registry = _CACHE_METERS[id(meter)] = _CacheMeter(meter)
     uninstrument(cache)
-    registry.caches[cache] = next(_CACHE_NUMBERS)
+    number = registry.caches[cache] = next(_CACHE_NUMBERS)
+    record = registry.refresh_duration.record
+    attributes = {CACHE_ID_ATTRIBUTE: number}
+    cache._refresh_observer = lambda seconds: record(seconds, attributes)
