@@ -16,8 +16,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import attrs
-
 from ._bulk import BulkMixin
 from ._config import UNSET, ClientConfig, _Unset
 from ._credentials.base import Credentials, CredentialsProvider
@@ -29,6 +27,7 @@ from ._middleware.errors import ErrorParsingStage
 from ._middleware.recursion import RecursionDetectionStage, in_lambda
 from ._middleware.retry import RetryMode, RetryStage
 from ._middleware.signing import SigningStage
+from ._offload import off_loop
 from ._paginators import PaginatorsMixin
 from ._protocol import (
     CallContext,
@@ -63,14 +62,16 @@ DEFAULT_CLOSE_GRACE = 1.0
 # after cancelling, how long close() waits for the calls to unwind before closing the pool
 _UNWIND_SECONDS = 1.0
 
-# Imported in a worker thread before the first call: importing aiohttp alone blocks for
-# 100+ ms (it builds its default TLS contexts, loading the CA store, at import time).
-_COLD_IMPORTS = (
-    "secretsmanager_async._transport.aiohttp",
+# Imported before the first call, off the loop unless it is idle (_offload): importing
+# aiohttp alone blocks for 100+ ms (it builds its default TLS contexts, loading the CA store,
+# at import time).
+_COLD_IMPORTS = ("secretsmanager_async._transport.aiohttp", "secretsmanager_async._profiles")
+#: what a client adds that refreshes credentials from a provider, or searches the chain
+_PROVIDER_IMPORTS = ("secretsmanager_async._credentials.refresh",)
+_CHAIN_IMPORTS = (
+    *_PROVIDER_IMPORTS,
     "secretsmanager_async._credentials.http",
     "secretsmanager_async._credentials.chain",
-    "secretsmanager_async._credentials.refresh",
-    "secretsmanager_async._profiles",
 )
 
 
@@ -152,6 +153,9 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
         # Known now (argument or config only): calls are validated before any setup or I/O.
         self._check_limits = self._config.parameter_validation is not False
         self._explicit_credentials = credentials
+        if not isinstance(credentials, Credentials):
+            # static keys need none of the provider code
+            _want_imports(_PROVIDER_IMPORTS if credentials is not None else _CHAIN_IMPORTS)
         self._session = session
         self._transport: Transport | None = transport
         self._owns_transport = transport is None
@@ -409,11 +413,11 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
     async def _credentials_source(
         self, config: ClientConfig, explicit_profile: str | None
     ) -> Callable[[], Awaitable[Credentials]]:
-        from ._credentials.refresh import RefreshingCredentials
-
         explicit = self._explicit_credentials
         if isinstance(explicit, Credentials):
             return _Static(explicit).get
+        from ._credentials.refresh import RefreshingCredentials
+
         provider: CredentialsProvider
         if explicit is not None:
             provider = explicit
@@ -762,23 +766,25 @@ async def _load_profile_settings(config: ClientConfig) -> dict[str, Any]:
     settings = await aload_profile_settings(config.profile)
     # endpoint_url stays: ClientConfig.resolve applies ignore_configured_endpoint_urls (the
     # environment variable may override the profile's flag)
-    return attrs.asdict(settings)
+    return settings._asdict()
 
 
-_warmed = False
+#: module -> imported yet, for _warm_up; clients add what their credentials need
+_warm: dict[str, bool] = dict.fromkeys(_COLD_IMPORTS, False)
 
 
-def _warm_up_blocking() -> None:
-    for name in _COLD_IMPORTS:
-        importlib.import_module(name)
+def _want_imports(names: Iterable[str]) -> None:
+    for name in names:
+        _warm.setdefault(name, False)
 
 
 async def _warm_up() -> None:
-    """Import (and build) what a first call needs in a worker thread, once per process."""
-    global _warmed
-    if not _warmed:
-        await asyncio.to_thread(_warm_up_blocking)
-        _warmed = True
+    """Import what first calls need, off the loop unless it is idle; once per module."""
+    todo = [name for name, done in _warm.items() if not done]
+    if todo:
+        await off_loop(lambda: [importlib.import_module(name) for name in todo])
+        for name in todo:
+            _warm[name] = True
 
 
 def _other_loop_message(bound: asyncio.AbstractEventLoop, what: str) -> str:

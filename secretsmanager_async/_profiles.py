@@ -22,8 +22,7 @@ import asyncio
 import os
 import threading
 from collections.abc import Mapping
-
-import attrs
+from typing import NamedTuple
 
 from ._files import read_regular_file
 from .exceptions import ConfigurationError
@@ -39,20 +38,61 @@ _TRUE = {"true"}
 _FALSE = {"false"}
 
 
-@attrs.frozen(slots=True)
 class SharedFiles:
-    """The parsed shared files. Profile values are never shown in a repr (they hold keys)."""
+    """The parsed shared files. Profile values are never shown in a repr (they hold keys).
 
+    A plain class, not attrs: the module is imported by every client's first call, and
+    attrs compiles a class's methods when it builds it (milliseconds of a cold start).
+    """
+
+    __slots__ = (
+        "config_path",
+        "config_profiles",
+        "credentials_path",
+        "credentials_profiles",
+        "services",
+        "sso_sessions",
+    )
     config_path: str
     credentials_path: str
     #: profile name -> keys from the config file
-    config_profiles: Mapping[str, Section] = attrs.field(repr=False)
+    config_profiles: Mapping[str, Section]
     #: profile name -> keys from the credentials file
-    credentials_profiles: Mapping[str, Section] = attrs.field(repr=False)
+    credentials_profiles: Mapping[str, Section]
     #: services section name -> service key -> settings
-    services: Mapping[str, Mapping[str, Mapping[str, str]]] = attrs.field(repr=False)
+    services: Mapping[str, Mapping[str, Mapping[str, str]]]
     #: sso-session section name -> keys (IAM Identity Center sign-in settings)
-    sso_sessions: Mapping[str, Section] = attrs.field(repr=False, factory=dict)
+    sso_sessions: Mapping[str, Section]
+
+    def __init__(
+        self,
+        config_path: str,
+        credentials_path: str,
+        config_profiles: Mapping[str, Section],
+        credentials_profiles: Mapping[str, Section],
+        services: Mapping[str, Mapping[str, Mapping[str, str]]],
+        sso_sessions: Mapping[str, Section] | None = None,
+    ) -> None:
+        # frozen, as the cached parse is shared by every reader
+        init = object.__setattr__
+        init(self, "config_path", config_path)
+        init(self, "credentials_path", credentials_path)
+        init(self, "config_profiles", config_profiles)
+        init(self, "credentials_profiles", credentials_profiles)
+        init(self, "services", services)
+        init(self, "sso_sessions", {} if sso_sessions is None else sso_sessions)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SharedFiles is frozen: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"SharedFiles is frozen: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return (
+            f"SharedFiles(config_path={self.config_path!r}, "
+            f"credentials_path={self.credentials_path!r})"
+        )
 
     def profile_names(self) -> frozenset[str]:
         """Every profile defined in either file."""
@@ -243,11 +283,11 @@ def _parse_nested(block: str, path: str) -> dict[str, str]:
     return nested
 
 
-@attrs.frozen(slots=True)
-class ProfileSettings:
+class ProfileSettings(NamedTuple):
     """Client settings found in one source (a profile, or the environment); None when absent.
 
     The client's configuration merges: argument, then environment, then profile, then default.
+    A named tuple, not attrs, for the reason given on :class:`SharedFiles`.
     """
 
     region: str | None = None
@@ -265,13 +305,8 @@ class ProfileSettings:
 
     def or_else(self, other: ProfileSettings) -> ProfileSettings:
         """These settings, with gaps filled from ``other``."""
-        return ProfileSettings(
-            **{
-                f.name: getattr(self, f.name)
-                if getattr(self, f.name) is not None
-                else getattr(other, f.name)
-                for f in attrs.fields(ProfileSettings)
-            }
+        return ProfileSettings._make(
+            mine if mine is not None else theirs for mine, theirs in zip(self, other, strict=True)
         )
 
 
@@ -424,7 +459,7 @@ def load_settings(profile: str | None, environ: Mapping[str, str] | None = None)
     file_settings = load_profile_settings(profile, environ)
     merged = env_settings.or_else(file_settings)
     if merged.ignore_configured_endpoint_urls:
-        merged = attrs.evolve(merged, endpoint_url=None)
+        merged = merged._replace(endpoint_url=None)
     return merged
 
 

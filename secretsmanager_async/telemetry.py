@@ -24,12 +24,18 @@ reference-architecture names AWS's Go, .NET, Rust and C++ SDKs emit:
 ``smithy.client.call.duration`` (s), ``smithy.client.call.attempts``,
 ``smithy.client.call.errors`` (calls that failed, with ``error.type``),
 ``smithy.client.call.attempt_duration`` (s) and ``smithy.client.call.auth.signing_duration`` (s).
-All of a call's measurements are recorded together when it ends, outside its span's context.
+All of a call's measurements are recorded together when it ends, outside its span's context:
+the three times as histogram measurements; its attempts and its failure are added to counts
+that ``.attempts`` and ``.errors``, observable counters, read when metrics are collected (an
+SDK measurement costs about a third of a span; a count, a dict update).
 
 ``instrument(cache)`` reports a :class:`~secretsmanager_async.SecretCache`'s counters as
 observable instruments read from its ``stats`` at each collection (nothing is added to reads):
 ``secretsmanager_async.cache.hits``, ``.misses``, ``.stale_reads``, ``.requests`` (by
-``rpc.method``), ``.errors``, ``.evictions``, ``.changes`` and the ``.size`` gauge.
+``rpc.method``), ``.errors``, ``.evictions``, ``.changes`` and the ``.size`` gauge; and
+records each refresh of a held value (background or on demand, ok or failed) in the
+``secretsmanager_async.cache.refresh.duration`` histogram (s), the one measurement a cache
+makes as it works (refreshes are rare next to reads).
 
 Only ``opentelemetry-api`` is needed; bring an SDK and exporters to see anything. The core
 never imports this module; a client not instrumented pays nothing.
@@ -40,7 +46,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -116,6 +122,7 @@ def uninstrument(target: SecretsManagerClient | SecretCache) -> None:
             if name in names:
                 target.middleware.remove(name)
     elif isinstance(target, SecretCache):
+        target._refresh_observer = None
         for registry in _CACHE_METERS.values():
             registry.caches.pop(target, None)
 
@@ -123,29 +130,32 @@ def uninstrument(target: SecretsManagerClient | SecretCache) -> None:
 # -- the client ------------------------------------------------------------------------------
 
 
-class _Instruments:
-    """The tracer and the metric instruments one instrumented client records to."""
+class _Metrics:
+    """The metric instruments of one meter provider, and the counts two of them report.
 
-    def __init__(
-        self, tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
-    ) -> None:
-        from opentelemetry import context, metrics, trace
+    The call and attempt times are histograms, recorded when a call ends. Attempts and failed
+    calls are counts: each call adds to a dict here, under a lock (clients on other threads
+    may share the provider), and two observable counters report the totals when the provider
+    collects. A call thus makes three SDK measurements instead of four or five: with the
+    OpenTelemetry SDK one measurement costs about a third of what the call's span does (it
+    validates and hashes the dimensions each time), a count a dict update.
+    """
 
-        self.tracer = trace.get_tracer(SCOPE, __version__, tracer_provider)
-        self.client_kind = trace.SpanKind.CLIENT
-        self.error_status = trace.StatusCode.ERROR
-        self.in_context = trace.set_span_in_context
-        self.attach = context.attach
-        self.detach = context.detach
+    def __init__(self, meter_provider: MeterProvider | None) -> None:
+        import threading
+
+        from opentelemetry import metrics
+
+        #: the provider given to instrument(); None for the global one
+        self.provider = meter_provider
+        self.lock = threading.Lock()
+        #: operation -> attempts made by its calls
+        self.attempts: dict[str, int] = {}
+        #: (operation, error.type) -> calls that failed
+        self.errors: dict[tuple[str, str], int] = {}
         meter = metrics.get_meter(SCOPE, __version__, meter_provider)
         self.duration = meter.create_histogram(
             "smithy.client.call.duration", unit="s", description="Time of a whole call"
-        )
-        self.attempts = meter.create_counter(
-            "smithy.client.call.attempts", unit="{attempt}", description="Attempts made"
-        )
-        self.errors = meter.create_counter(
-            "smithy.client.call.errors", unit="{error}", description="Calls that failed"
         )
         self.attempt_duration = meter.create_histogram(
             "smithy.client.call.attempt_duration",
@@ -157,15 +167,85 @@ class _Instruments:
             unit="s",
             description="Time to sign one attempt (cached credentials lookup included)",
         )
+        meter.create_observable_counter(
+            "smithy.client.call.attempts",
+            callbacks=[self._observe_attempts],
+            unit="{attempt}",
+            description="Attempts made",
+        )
+        meter.create_observable_counter(
+            "smithy.client.call.errors",
+            callbacks=[self._observe_errors],
+            unit="{error}",
+            description="Calls that failed",
+        )
+
+    def effective_provider(self) -> object:
+        """The provider the instruments report to now (the global one may be set late)."""
+        if self.provider is not None:
+            return self.provider
+        from opentelemetry import metrics
+
+        return metrics.get_meter_provider()
+
+    def _group(self) -> list[_Metrics]:
+        """The sets whose counts this set's counters report: all those on the same provider.
+
+        A meter keeps the first callbacks registered under a name and ignores the later ones.
+        Two sets share a provider when one was made on the global provider before an SDK was
+        set (its instruments are created on the SDK's provider when it is set) and the other
+        with that provider explicitly: whichever callback the meter kept reports both.
+        """
+        provider = self.effective_provider()
+        return [m for m in list(_METRICS.values()) if m.effective_provider() is provider]
+
+    def _observe_attempts(self, options: CallbackOptions) -> Iterable[Observation]:
+        from opentelemetry.metrics import Observation
+
+        totals: dict[str, int] = {}
+        for metrics in self._group():
+            with metrics.lock:
+                counted = list(metrics.attempts.items())
+            for operation, count in counted:
+                totals[operation] = totals.get(operation, 0) + count
+        return [
+            Observation(count, {"rpc.service": SERVICE, "rpc.method": operation})
+            for operation, count in totals.items()
+        ]
+
+    def _observe_errors(self, options: CallbackOptions) -> Iterable[Observation]:
+        from opentelemetry.metrics import Observation
+
+        totals: dict[tuple[str, str], int] = {}
+        for metrics in self._group():
+            with metrics.lock:
+                counted = list(metrics.errors.items())
+            for key, count in counted:
+                totals[key] = totals.get(key, 0) + count
+        return [
+            Observation(
+                count, {"rpc.service": SERVICE, "rpc.method": operation, "error.type": error}
+            )
+            for (operation, error), count in totals.items()
+        ]
 
 
 class _Operation:
     """What every call of one operation shares: its span name and attributes."""
 
-    __slots__ = ("arn_in_response", "dimensions", "name", "span_attributes", "span_name")
+    __slots__ = (
+        "arn_in_request",
+        "arn_in_response",
+        "dimensions",
+        "endpoint",
+        "name",
+        "span_attributes",
+        "span_name",
+    )
 
     def __init__(self, name: str, region: str | None, endpoint_url: str) -> None:
         self.name = name
+        self.endpoint = endpoint_url
         self.span_name = f"{SERVICE}.{name}"
         #: the metrics' dimensions, as the Smithy reference architecture has them
         self.dimensions: dict[str, Any] = {"rpc.service": SERVICE, "rpc.method": name}
@@ -177,36 +257,38 @@ class _Operation:
             attributes["server.address"] = parts.hostname
             attributes["server.port"] = parts.port or (443 if parts.scheme == "https" else 80)
         self.span_attributes = attributes
-        self.arn_in_response = _has_top_level_arn(name)
+        self.arn_in_request, self.arn_in_response = _arn_fields(name)
 
 
-def _has_top_level_arn(operation: str) -> bool:
-    """Whether the operation's response model names one secret by ARN at its top level."""
+def _arn_fields(operation: str) -> tuple[bool, bool]:
+    """Whether the operation's request can name a secret, and its response names one by ARN."""
     import attrs
 
     from ._generated.operations import OPERATIONS
 
     op = OPERATIONS.get(operation)
-    if op is None:
-        return False
+    if op is None:  # not a modeled operation: look everywhere
+        return True, False
     output = op.output_type
-    return attrs.has(output) and "arn" in attrs.fields_dict(output)
+    return (
+        not attrs.has(op.input_type) or "secret_id" in attrs.fields_dict(op.input_type),
+        attrs.has(output) and "arn" in attrs.fields_dict(output),
+    )
 
 
 class _CallState:
     """Per-call state, kept in ``CallContext.observer`` for the per-attempt stages.
 
-    Attempt and signing times are kept here and recorded with the call's metrics when it
-    ends: one batch of measurements per call, made outside the span's context.
+    Each attempt appends its signing time then its attempt time to ``times``; they are
+    recorded with the call's metrics when it ends, outside its span's context.
     """
 
-    __slots__ = ("attempt_times", "sign_start", "sign_times", "span")
+    __slots__ = ("sign_start", "span", "times")
 
     def __init__(self, span: Span) -> None:
         self.span = span
         self.sign_start = 0.0
-        self.sign_times: list[float] = []
-        self.attempt_times: list[float] = []
+        self.times: list[float] = []
 
 
 def _error_type(error: BaseException) -> str:
@@ -220,60 +302,75 @@ class _CallStage:
 
     name = "telemetry.call"
 
-    def __init__(self, client: SecretsManagerClient, instruments: _Instruments) -> None:
+    def __init__(
+        self,
+        client: SecretsManagerClient,
+        tracer_provider: TracerProvider | None,
+        metrics: _Metrics,
+    ) -> None:
+        from opentelemetry import context, trace
+
         self._client = client
-        self._instruments = instruments
+        self._metrics = metrics
         self._operations: dict[str, _Operation] = {}
-        self._endpoint = ""
+        self._start_span = trace.get_tracer(SCOPE, __version__, tracer_provider).start_span
+        self._client_kind = trace.SpanKind.CLIENT
+        self._error_status = trace.StatusCode.ERROR
+        self._in_context = trace.set_span_in_context
+        self._attach = context.attach
+        self._detach = context.detach
 
     def _operation(self, name: str) -> _Operation:
         client = self._client
-        endpoint = client.endpoint_url
-        if endpoint != self._endpoint:  # resolved at setup; cached attributes follow it
-            self._operations.clear()
-            self._endpoint = endpoint
-        op = self._operations[name] = _Operation(name, client.region, endpoint)
+        op = self._operations[name] = _Operation(name, client.region, client.endpoint_url)
         return op
 
-    def _record(
-        self, op: _Operation, state: _CallState, elapsed: float, attempts: int, error: str | None
-    ) -> None:
-        instruments = self._instruments
+    def _record(self, op: _Operation, state: _CallState, elapsed: float, attempts: int) -> None:
+        metrics = self._metrics
         dimensions = op.dimensions
-        instruments.duration.record(elapsed, dimensions)
-        instruments.attempts.add(attempts, dimensions)
-        for seconds in state.attempt_times:
-            instruments.attempt_duration.record(seconds, dimensions)
-        for seconds in state.sign_times:
-            instruments.signing_duration.record(seconds, dimensions)
-        if error is not None:
-            instruments.errors.add(1, {**dimensions, "error.type": error})
+        metrics.duration.record(elapsed, dimensions)
+        times = state.times
+        if len(times) == 2:  # one attempt, the usual case
+            metrics.signing_duration.record(times[0], dimensions)
+            metrics.attempt_duration.record(times[1], dimensions)
+        else:
+            for seconds in times[0::2]:
+                metrics.signing_duration.record(seconds, dimensions)
+            for seconds in times[1::2]:
+                metrics.attempt_duration.record(seconds, dimensions)
+        counts = metrics.attempts
+        with metrics.lock:
+            counts[op.name] = counts.get(op.name, 0) + attempts
+
+    def _count_error(self, op: _Operation, error_type: str) -> None:
+        metrics = self._metrics
+        key = (op.name, error_type)
+        with metrics.lock:
+            metrics.errors[key] = metrics.errors.get(key, 0) + 1
 
     async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
         context = request.context
         op = self._operations.get(context.operation)
-        if op is None or self._endpoint != self._client.endpoint_url:
+        if op is None or op.endpoint != self._client.endpoint_url:
+            # new, or the endpoint was resolved since (the cached attributes follow it)
             op = self._operation(context.operation)
-        instruments = self._instruments
         attributes = op.span_attributes
-        found = _REQUEST_ARN.search(request.body)
+        found = _REQUEST_ARN.search(request.body) if op.arn_in_request else None
         if found is not None:
             arn = found.group(1).decode("utf-8", "replace")
             if ":secretsmanager:" in arn:
                 attributes = {**attributes, ARN_ATTRIBUTE: arn}
             else:
                 found = None
-        span = instruments.tracer.start_span(
-            op.span_name, kind=instruments.client_kind, attributes=attributes
-        )
+        span = self._start_span(op.span_name, kind=self._client_kind, attributes=attributes)
         state = context.observer = _CallState(span)
-        token = instruments.attach(instruments.in_context(span))
+        token = self._attach(self._in_context(span))
         start = _perf_counter()
         try:
             response = await next(request)
         except BaseException as error:
             elapsed = _perf_counter() - start
-            instruments.detach(token)
+            self._detach(token)
             error_type = _error_type(error)
             if span.is_recording():
                 ended: dict[str, Any] = {
@@ -285,12 +382,13 @@ class _CallStage:
                     if error.request_id:
                         ended["aws.request_id"] = error.request_id
                 span.set_attributes(ended)
-                span.set_status(instruments.error_status, error_type)
+                span.set_status(self._error_status, error_type)
             span.end()
-            self._record(op, state, elapsed, context.attempts, error_type)
+            self._record(op, state, elapsed, context.attempts)
+            self._count_error(op, error_type)
             raise
         elapsed = _perf_counter() - start
-        instruments.detach(token)
+        self._detach(token)
         if span.is_recording():
             ended = {
                 "retry_attempts": context.attempts - 1,
@@ -305,7 +403,7 @@ class _CallStage:
                     ended[ARN_ATTRIBUTE] = arn_found.group(1).decode("utf-8", "replace")
             span.set_attributes(ended)
         span.end()
-        self._record(op, state, elapsed, context.attempts, None)
+        self._record(op, state, elapsed, context.attempts)
         return response
 
 
@@ -314,11 +412,12 @@ class _SignStage:
 
     name = "telemetry.sign"
 
-    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+    def handle(self, request: HttpRequest, next: Handler) -> Awaitable[HttpResponse]:
+        # a plain method handing back sign's awaitable: no coroutine of its own per attempt
         state = request.context.observer
         if type(state) is _CallState:
             state.sign_start = _perf_counter()
-        return await next(request)
+        return next(request)
 
 
 class _AttemptStage:
@@ -332,11 +431,12 @@ class _AttemptStage:
         if type(state) is not _CallState:  # a call made before instrument(), still running
             return await next(request)
         start = _perf_counter()
-        state.sign_times.append(start - state.sign_start)
+        times = state.times
+        times.append(start - state.sign_start)
         try:
             response = await next(request)
         except Exception as error:
-            state.attempt_times.append(_perf_counter() - start)
+            times.append(_perf_counter() - start)
             span = state.span
             if span.is_recording():
                 event: dict[str, Any] = {
@@ -349,13 +449,29 @@ class _AttemptStage:
                         event["aws.request_id"] = error.request_id
                 span.add_event("attempt", event)
             raise
-        state.attempt_times.append(_perf_counter() - start)
+        times.append(_perf_counter() - start)
         return response
 
 
-_INSTRUMENTS: dict[
-    tuple[int, int], tuple[TracerProvider | None, MeterProvider | None, _Instruments]
-] = {}
+#: id of the meter provider given (0: the global one) -> its instruments and counts
+_METRICS: dict[int, _Metrics] = {}
+
+
+def _metrics_for(meter_provider: MeterProvider | None) -> _Metrics:
+    """The one set of instruments per provider (a meter ignores a second one of a name)."""
+    if meter_provider is None:
+        from opentelemetry import metrics
+
+        # the global provider, once an SDK's is set, may also have been given explicitly
+        current = metrics.get_meter_provider()
+        found = _METRICS.get(id(current))
+        if found is not None and found.provider is current:
+            return found
+    key = 0 if meter_provider is None else id(meter_provider)
+    found = _METRICS.get(key)
+    if found is None or found.provider is not meter_provider:
+        found = _METRICS[key] = _Metrics(meter_provider)
+    return found
 
 
 def _instrument_client(
@@ -363,18 +479,8 @@ def _instrument_client(
     tracer_provider: TracerProvider | None,
     meter_provider: MeterProvider | None,
 ) -> None:
-    key = (id(tracer_provider), id(meter_provider))
-    cached = _INSTRUMENTS.get(key)
-    if cached is None or cached[0] is not tracer_provider or cached[1] is not meter_provider:
-        # one set per pair of providers: a meter ignores a second instrument of the same name
-        cached = _INSTRUMENTS[key] = (
-            tracer_provider,
-            meter_provider,
-            _Instruments(tracer_provider, meter_provider),
-        )
-    instruments = cached[2]
     stack = client.middleware
-    stack.insert_before("retry", _CallStage(client, instruments))
+    stack.insert_before("retry", _CallStage(client, tracer_provider, _metrics_for(meter_provider)))
     stack.insert_before("sign", _SignStage())
     stack.insert_after("sign", _AttemptStage())
 
@@ -428,6 +534,12 @@ class _CacheMeter:
             unit="{entry}",
             description="Entries held",
         )
+        #: recorded by each refresh (the cache calls its observer when one ends, ok or not)
+        self.refresh_duration = meter.create_histogram(
+            "secretsmanager_async.cache.refresh.duration",
+            unit="s",
+            description="Time to refresh a held value (version check and read, or the failure)",
+        )
 
     def _reader(self, field: str) -> Any:
         def observe(options: CallbackOptions) -> Iterable[Observation]:
@@ -471,4 +583,7 @@ def _instrument_cache(cache: SecretCache, meter_provider: MeterProvider | None) 
     if registry is None or registry.meter is not meter:
         registry = _CACHE_METERS[id(meter)] = _CacheMeter(meter)
     uninstrument(cache)
-    registry.caches[cache] = next(_CACHE_NUMBERS)
+    number = registry.caches[cache] = next(_CACHE_NUMBERS)
+    record = registry.refresh_duration.record
+    attributes = {CACHE_ID_ATTRIBUTE: number}
+    cache._refresh_observer = lambda seconds: record(seconds, attributes)

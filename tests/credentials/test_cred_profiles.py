@@ -170,6 +170,18 @@ def test_parse_error_does_not_quote_the_file(write_credentials: Writer) -> None:
     assert "SUPERSECRET" not in str(info.value)
 
 
+def test_parsed_files_hide_values_and_are_frozen(write_credentials: Writer) -> None:
+    """The cached parse shows only its paths and cannot be changed by one of its readers."""
+    write_credentials("[default]\naws_secret_access_key = SECRETVALUE\n")
+    files = load_shared_files()
+    assert "SECRETVALUE" not in repr(files)
+    assert repr(files).startswith("SharedFiles(config_path=")
+    with pytest.raises(AttributeError):
+        files.credentials_profiles = {}
+    with pytest.raises(AttributeError):
+        del files.services
+
+
 def test_env_settings_and_merge(write_config: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Environment settings win over the profile; gaps come from the profile."""
     write_config(

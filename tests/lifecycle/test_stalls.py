@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from secretsmanager_async import ConfigurationError, Credentials, SecretsManagerClient
+from secretsmanager_async._offload import loop_is_idle
 from secretsmanager_async._profiles import clear_cache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +80,106 @@ def test_first_call_does_not_stall_the_loop(moto_url: str) -> None:
     """A fresh interpreter's first call (imports cold) does no long work on its loop thread."""
     cpu_ms, wall_ms = _largest_gaps_ms(moto_url)
     assert cpu_ms < CPU_STALL_BOUND_MS, f"loop thread busy {cpu_ms:.0f} ms (wall {wall_ms:.0f})"
+
+
+_COLD_FIRST_CALL = r"""
+import asyncio, sys
+from secretsmanager_async import Credentials, SecretsManagerClient
+from secretsmanager_async._protocol import HttpResponse
+from secretsmanager_async.testing import FakeTransport
+
+async def main(busy):
+    if busy:
+        ticker = asyncio.create_task(asyncio.sleep(30))
+    transport = FakeTransport().add(HttpResponse(200, {}, b'{"Name":"n","SecretString":"s"}'))
+    async with SecretsManagerClient(
+        region="us-east-1", credentials=Credentials("a", "b"), transport=transport
+    ) as client:
+        assert (await client.get_secret_value(secret_id="n")).secret_string == "s"
+    if busy:
+        ticker.cancel()
+    loaded = [m for m in ("_transport.aiohttp", "_credentials.chain", "_credentials.refresh")
+              if "secretsmanager_async." + m in sys.modules]
+    # the loop's default executor exists once anything ran in a worker thread
+    used_thread = asyncio.get_running_loop()._default_executor is not None
+    print(used_thread, ",".join(loaded))
+
+asyncio.run(main(sys.argv[1] == "busy"))
+"""
+
+
+@pytest.mark.parametrize(("mode", "thread"), [("idle", "False"), ("busy", "True")])
+def test_cold_imports_use_a_thread_only_when_the_loop_has_other_work(
+    mode: str, thread: str
+) -> None:
+    """Alone on its loop, the first call imports inline; with another task, in a thread.
+
+    Either way it imports the transport and, with static keys, none of the provider code.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD_FIRST_CALL, mode],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split() == [thread, "_transport.aiohttp"]
+
+
+async def _idle_with(setup: Callable[[asyncio.AbstractEventLoop], Callable[[], None]]) -> bool:
+    loop = asyncio.get_running_loop()
+    undo = setup(loop)
+    try:
+        return loop_is_idle()
+    finally:
+        undo()
+
+
+def test_loop_is_idle_sees_tasks_callbacks_timers_and_descriptors() -> None:
+    """Another task, a ready callback, a live timer, a watched descriptor or debug mode: busy."""
+
+    def nothing(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        return lambda: None
+
+    def task(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        return loop.create_task(asyncio.sleep(10)).cancel
+
+    def callback(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        return loop.call_soon(lambda: None).cancel
+
+    def timer(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        return loop.call_later(10, lambda: None).cancel
+
+    def cancelled_timer(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        loop.call_later(10, lambda: None).cancel()  # stays queued, will never run
+        return lambda: None
+
+    def reader(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        a, b = socket.socketpair()
+        loop.add_reader(a, lambda: None)
+
+        def undo() -> None:
+            loop.remove_reader(a)
+            a.close()
+            b.close()
+
+        return undo
+
+    results = {
+        setup.__name__: asyncio.run(_idle_with(setup))
+        for setup in (nothing, task, callback, timer, cancelled_timer, reader)
+    }
+    assert results == {
+        "nothing": True,
+        "task": False,
+        "callback": False,
+        "timer": False,
+        "cancelled_timer": True,
+        "reader": False,
+    }
+    # debug mode reports slow callbacks: the work keeps to the thread there
+    assert asyncio.run(_idle_with(nothing), debug=True) is False
 
 
 @pytest.fixture

@@ -144,3 +144,25 @@ async def test_two_caches_on_one_meter_are_told_apart(otel: Otel) -> None:
         assert [p.value for _, p in hits] == [1]
         await first.close()
         await second.close()
+
+
+async def test_cache_refreshes_are_timed_in_a_histogram(otel: Otel) -> None:
+    """Each refresh of a held value is one refresh.duration measurement; loads are not."""
+    fake = FakeSecretsManager()
+    fake.put("db", "pw")
+    async with fake.client() as client:
+        cache = SecretCache(client, ttl=60)
+        instrument(cache, **otel.providers)
+        await cache.get_secret_string("db")  # a load, not a refresh
+        assert "secretsmanager_async.cache.refresh.duration" not in points(otel)
+        await cache.refresh("db")
+        await cache.refresh("db")
+        ((attributes, point),) = points(otel)["secretsmanager_async.cache.refresh.duration"]
+        assert point.count == 2 == cache.stats.refreshes
+        assert point.sum >= 0
+        assert attributes["secretsmanager_async.cache.id"] >= 1
+        uninstrument(cache)
+        await cache.refresh("db")
+        ((_, point),) = points(otel)["secretsmanager_async.cache.refresh.duration"]
+        assert point.count == 2  # no longer timed
+        await cache.close()
