@@ -26,6 +26,7 @@ from yarl import URL
 
 from .. import exceptions as exc
 from .._deadline import CallDeadline
+from .._offload import off_loop
 from .._protocol import HttpRequest, HttpResponse
 
 AIOHTTP_VERSION = aiohttp.__version__
@@ -87,9 +88,9 @@ class AiohttpTransport:
         return True
 
     async def warm(self, url: str) -> None:
-        """Resolve ``url``'s proxy and TLS settings in a worker thread (a CA bundle load blocks)."""
+        """Resolve ``url``'s proxy and TLS settings off the loop (a CA bundle load blocks)."""
         if url not in self._urls:
-            await asyncio.to_thread(self._target, url)
+            await off_loop(lambda: self._target(url))
 
     def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
