@@ -36,6 +36,7 @@ from ._protocol import (
     Operation,
     Request,
 )
+from ._protocol.http import new_request
 from ._protocol.wire import response_metadata
 from ._transport.base import Transport
 from ._version import __version__
@@ -510,7 +511,7 @@ class SecretsManagerClient(PaginatorsMixin, BulkMixin):
                 # one timer for the call and its attempts (see CallDeadline)
                 deadline = context.deadline = CallDeadline(loop, task, timeout, self._attempt_hint)
             response = await handler(
-                HttpRequest("POST", "", self._headers_for(operation), body, context)
+                new_request("POST", "", self._headers_for(operation), body, context)
             )
         except asyncio.CancelledError:
             if deadline is not None and deadline.claim("call"):

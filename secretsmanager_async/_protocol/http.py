@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._ids import invocation_id as _invocation_id
+from .scalars import draft_class
 
 if TYPE_CHECKING:
     from .._deadline import CallDeadline
@@ -88,13 +89,13 @@ class CallContext:
         )
 
 
-# Both types are built on every call and attempt. Their __init__ sets the slots through the
-# slot descriptors (bound below, once the classes exist) rather than attrs' frozen __init__,
-# which goes through object.__setattr__ per field at three times the cost. Still frozen: only
-# these setters can write the slots.
+# Both types are built on every call and attempt. The library builds them as a mutable draft
+# whose class then becomes the frozen one (``scalars.draft_class``): plain slot stores instead
+# of attrs' frozen __init__, which sets each field through object.__setattr__ at several times
+# the cost. Code calling the classes gets the usual frozen __init__.
 
 
-@attrs.frozen(slots=True, init=False)
+@attrs.frozen(slots=True)
 class HttpRequest:
     """One HTTP request. Stages derive new ones with :meth:`with_url` and :meth:`with_headers`."""
 
@@ -105,32 +106,18 @@ class HttpRequest:
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
     context: CallContext = attrs.field(eq=False, repr=False)
 
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        context: CallContext,
-    ) -> None:
-        _set_method(self, method)
-        _set_url(self, url)
-        _set_headers(self, headers)
-        _set_body(self, body)
-        _set_context(self, context)
-
     # The stages derive a new request on every attempt; these build it directly, several
     # times cheaper than attrs.evolve, which introspects the fields on each call.
     def with_url(self, url: str) -> HttpRequest:
         """A copy with another URL."""
-        return HttpRequest(self.method, url, self.headers, self.body, self.context)
+        return new_request(self.method, url, self.headers, self.body, self.context)
 
     def with_headers(self, headers: Mapping[str, str]) -> HttpRequest:
         """A copy with other headers."""
-        return HttpRequest(self.method, self.url, headers, self.body, self.context)
+        return new_request(self.method, self.url, headers, self.body, self.context)
 
 
-@attrs.frozen(slots=True, init=False)
+@attrs.frozen(slots=True)
 class HttpResponse:
     """One HTTP response, fully read. Header names are lower case."""
 
@@ -138,21 +125,31 @@ class HttpResponse:
     headers: Mapping[str, str]
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
 
-    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
-        _set_status(self, status)
-        _set_response_headers(self, headers)
-        _set_response_body(self, body)
+
+_RequestDraft = draft_class(HttpRequest)
+_ResponseDraft = draft_class(HttpResponse)
+_new = object.__new__
 
 
-def _setter(cls: type, name: str) -> Any:
-    return cls.__dict__[name].__set__
+def new_request(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, context: CallContext
+) -> HttpRequest:
+    """``HttpRequest(method, url, headers, body, context)``, built the cheap way."""
+    request = _new(_RequestDraft)
+    request.method = method
+    request.url = url
+    request.headers = headers
+    request.body = body
+    request.context = context
+    request.__class__ = HttpRequest
+    return request  # type: ignore[no-any-return]
 
 
-_set_method = _setter(HttpRequest, "method")
-_set_url = _setter(HttpRequest, "url")
-_set_headers = _setter(HttpRequest, "headers")
-_set_body = _setter(HttpRequest, "body")
-_set_context = _setter(HttpRequest, "context")
-_set_status = _setter(HttpResponse, "status")
-_set_response_headers = _setter(HttpResponse, "headers")
-_set_response_body = _setter(HttpResponse, "body")
+def new_response(status: int, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+    """``HttpResponse(status, headers, body)``, built the cheap way."""
+    response = _new(_ResponseDraft)
+    response.status = status
+    response.headers = headers
+    response.body = body
+    response.__class__ = HttpResponse
+    return response  # type: ignore[no-any-return]

@@ -10,6 +10,8 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from .scalars import draft_class
+
 O = TypeVar("O")  # noqa: E741 - an operation's output model
 
 #: key of the field metadata entry holding a member's wire (service model) name
@@ -36,26 +38,21 @@ class ResponseMetadata:
     total_retry_delay: float
 
 
+_MetadataDraft = draft_class(ResponseMetadata)
 _new = object.__new__
-_set_request_id = ResponseMetadata.__dict__["request_id"].__set__
-_set_status_code = ResponseMetadata.__dict__["status_code"].__set__
-_set_attempts = ResponseMetadata.__dict__["attempts"].__set__
-_set_total_retry_delay = ResponseMetadata.__dict__["total_retry_delay"].__set__
 
 
 def response_metadata(
     request_id: str | None, status_code: int, attempts: int, total_retry_delay: float
 ) -> ResponseMetadata:
-    """``ResponseMetadata(...)`` built on every call at a third of the frozen ``__init__``'s cost.
-
-    Same object: the class has no validators or converters that this skips.
-    """
-    metadata: ResponseMetadata = _new(ResponseMetadata)
-    _set_request_id(metadata, request_id)
-    _set_status_code(metadata, status_code)
-    _set_attempts(metadata, attempts)
-    _set_total_retry_delay(metadata, total_retry_delay)
-    return metadata
+    """``ResponseMetadata(...)`` as every call builds it: a draft turned into the frozen class."""
+    metadata = _new(_MetadataDraft)
+    metadata.request_id = request_id
+    metadata.status_code = status_code
+    metadata.attempts = attempts
+    metadata.total_retry_delay = total_retry_delay
+    metadata.__class__ = ResponseMetadata
+    return metadata  # type: ignore[no-any-return]
 
 
 #: metadata of a model that was not received from the service

@@ -28,6 +28,7 @@ from .. import exceptions as exc
 from .._deadline import CallDeadline
 from .._offload import off_loop
 from .._protocol import HttpRequest, HttpResponse
+from .._protocol.http import new_response
 
 AIOHTTP_VERSION = aiohttp.__version__
 _MAX_CACHED_URLS = 256
@@ -164,7 +165,7 @@ class AiohttpTransport:
                     response.close()
                     raise
                 # CIMultiDictProxy is a case-insensitive Mapping: no copy needed
-                return HttpResponse(response.status, response.headers, body)
+                return new_response(response.status, response.headers, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
             error, original = self._map_error(e, request, url), OriginalError.of(e)
         except asyncio.CancelledError:

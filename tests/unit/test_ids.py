@@ -1,4 +1,4 @@
-"""Invocation ids and the cheap metadata constructor used on every call."""
+"""Invocation ids and the cheap constructors of what every call builds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import uuid
 import pytest
 
 from secretsmanager_async._ids import invocation_id, uuid4
-from secretsmanager_async._protocol.http import CallContext
+from secretsmanager_async._protocol.http import (
+    CallContext,
+    HttpRequest,
+    HttpResponse,
+    new_request,
+    new_response,
+)
 from secretsmanager_async._protocol.wire import ResponseMetadata, response_metadata
 
 
@@ -54,3 +60,19 @@ def test_response_metadata_is_the_same_object_as_through_init() -> None:
     assert type(fast) is ResponseMetadata
     with pytest.raises(AttributeError):
         fast.attempts = 3  # type: ignore[misc]
+
+
+def test_cheap_requests_and_responses_are_the_frozen_classes() -> None:
+    context = CallContext("GetSecretValue")
+    fast = new_request("POST", "https://x/", {"A": "b"}, b"{}", context)
+    slow = HttpRequest("POST", "https://x/", {"A": "b"}, b"{}", context)
+    assert type(fast) is HttpRequest and fast == slow and repr(fast) == repr(slow)
+    assert fast.with_url("https://y/").url == "https://y/"
+    assert type(fast.with_headers({})) is HttpRequest
+    with pytest.raises(AttributeError):
+        fast.url = "https://z/"  # type: ignore[misc]
+    response = new_response(200, {"x-amzn-requestid": "r"}, b"{}")
+    assert type(response) is HttpResponse
+    assert response == HttpResponse(200, {"x-amzn-requestid": "r"}, b"{}")
+    with pytest.raises(AttributeError):
+        response.status = 500  # type: ignore[misc]
