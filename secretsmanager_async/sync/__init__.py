@@ -9,6 +9,6 @@ only one; clients and caches are safe to share between threads. Nothing here is 
 
 from ._bridge import Paginator
 from ._cache import SecretCache
-from ._client import SecretsManagerClient
+from ._client import ClientView, SecretsManagerClient
 
-__all__ = ["Paginator", "SecretCache", "SecretsManagerClient"]
+__all__ = ["ClientView", "Paginator", "SecretCache", "SecretsManagerClient"]

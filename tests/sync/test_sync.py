@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from secretsmanager_async import (
+    CallTimeoutError,
     ClientClosedError,
     Credentials,
     GetSecretValueResponse,
@@ -25,7 +26,7 @@ from secretsmanager_async import (
 )
 from secretsmanager_async import SecretsManagerClient as AsyncClient
 from secretsmanager_async._middleware.base import Handler
-from secretsmanager_async.sync import Paginator, SecretCache, SecretsManagerClient
+from secretsmanager_async.sync import ClientView, Paginator, SecretCache, SecretsManagerClient
 
 LOOP_THREAD = "secretsmanager-async-sync"
 
@@ -278,3 +279,49 @@ def test_send_takes_request_models(sync_client: SecretsManagerClient) -> None:
     sync_client.send(CreateSecretRequest(name=name, secret_string="sent"))
     value = sync_client.send(GetSecretValueRequest(secret_id=name))
     assert value.secret_string == "sent"
+
+
+class Slow:
+    """Middleware that holds each attempt for a while."""
+
+    name = "slow"
+
+    async def handle(self, request: HttpRequest, next: Handler) -> HttpResponse:
+        import asyncio
+
+        await asyncio.sleep(0.5)
+        return await next(request)
+
+
+def test_with_options_views_apply_their_overrides_only(
+    sync_client: SecretsManagerClient,
+) -> None:
+    """A view's middleware and timeout apply to its calls, not to the client's."""
+    name = _name()
+    sync_client.create_secret(name=name, secret_string="v")
+    counter = Counter()
+    view = sync_client.with_options(middleware=[counter])
+    assert isinstance(view, ClientView)
+    assert view.get_secret_value(secret_id=name).secret_string == "v"
+    assert sync_client.get_secret_value(secret_id=name).secret_string == "v"
+    assert counter.calls == {"GetSecretValue": 1}  # the client's own call skipped it
+    assert view.aio.options.middleware == (counter,)
+
+    hurried = view.with_options(timeout=0.1, middleware=[Slow()])
+    with pytest.raises(CallTimeoutError):
+        hurried.get_secret_value(secret_id=name)
+    assert counter.calls == {"GetSecretValue": 2}  # the view of a view keeps the first's stage
+    assert view.get_secret_value(secret_id=name).secret_string == "v"  # no timeout here
+
+
+def test_a_view_ends_with_its_client(moto_url: str) -> None:
+    client = SecretsManagerClient(
+        region="us-east-1", endpoint_url=moto_url, credentials=Credentials("AKID", "s")
+    )
+    view = client.with_options(max_attempts=1)
+    with view:  # closing a view closes nothing
+        pass
+    assert not client.closed
+    client.close()
+    with pytest.raises(ClientClosedError):
+        view.get_secret_value(secret_id="x")
