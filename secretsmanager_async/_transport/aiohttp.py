@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import aiohttp
@@ -149,17 +149,7 @@ class AiohttpTransport:
                 auto_decompress=False,
             ) as response:
                 try:
-                    length = response.content_length
-                    limit = self._limit
-                    if (
-                        length is not None
-                        and (limit is None or length <= limit)
-                        and "Content-Encoding" not in response.headers
-                    ):
-                        # the common case: aiohttp reads exactly Content-Length bytes
-                        body = await response.read()
-                    else:
-                        body = await self._read(response, request, url)
+                    body = await self._read(response, request, url)
                 except BaseException:
                     # A body not read to its end leaves the connection mid-message: discard it.
                     response.close()
@@ -194,9 +184,11 @@ class AiohttpTransport:
             attempts=context.attempts,
         )
 
-    async def _read(
+    def _read(
         self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL
-    ) -> bytes:
+    ) -> Awaitable[bytes]:
+        # A plain method handing back the read to await: the common case (a Content-Length
+        # body within the limit) adds no coroutine of ours to every attempt.
         limit = self._limit
         length = response.content_length
         encoding = response.headers.get("Content-Encoding")
@@ -205,9 +197,9 @@ class AiohttpTransport:
                 raise self._too_large(request, url, length)  # before reading a byte of it
             if length is not None or limit is None:
                 # aiohttp reads exactly Content-Length bytes, already checked against the limit
-                return await response.read()
-            return await self._read_counted(response, request, url, limit)
-        return await self._read_decoded(response, request, url, encoding.strip().lower())
+                return response.read()
+            return self._read_counted(response, request, url, limit)
+        return self._read_decoded(response, request, url, encoding.strip().lower())
 
     async def _read_counted(
         self, response: aiohttp.ClientResponse, request: HttpRequest, url: URL, limit: int
